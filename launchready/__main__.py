@@ -1,0 +1,3 @@
+from launchready.cli import main
+
+main()
