@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from launchready.cli import drift, keep, probes, scan, stack, verify
+from launchready.cli import drift, keep, plan, probes, scan, stack, verify
 
 app = typer.Typer(
     name="launchready",
@@ -17,7 +17,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for _module in (stack, verify, probes, scan, drift, keep):
+for _module in (stack, plan, verify, probes, scan, drift, keep):
     _module.register(app)
 
 
