@@ -17,6 +17,13 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Take a client's domain to launch-ready on Cloudflare, and prove it."""
+
+
 for _module in (stack, plan, verify, probes, scan, drift, keep):
     _module.register(app)
 
