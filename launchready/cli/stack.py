@@ -2,13 +2,72 @@
 
 from __future__ import annotations
 
-import typer
+import re
+from pathlib import Path
+from typing import Annotated, Literal
 
-from launchready.spec import loader
+import typer
+from rich.console import Console
+
+from launchready.exitcodes import ExitCode
+from launchready.fsutil import FileExistsRefused, write_atomic
+from launchready.scaffold import NewStack, scaffold
+from launchready.spec import SpecError, loader
+from launchready.spec.models import normalize_domain
+
+err = Console(stderr=True)
+
+PlanOpt = Literal["free", "pro", "business", "enterprise"]
+ProviderOpt = Literal["google_workspace", "microsoft_365", "custom", "none"]
 
 
 def register(app: typer.Typer) -> None:
+    app.command("new")(new)
     app.command("schema")(schema)
+
+
+def new(
+    domain: Annotated[str, typer.Argument(help="the client's domain, e.g. client.com")],
+    stack: Annotated[str | None, typer.Option(help="stack name (default: from the domain)")] = None,
+    email_provider: Annotated[ProviderOpt, typer.Option(help="mail preset")] = "google_workspace",
+    plan: Annotated[PlanOpt, typer.Option(help="the zone's Cloudflare plan")] = "pro",
+    canonical: Annotated[Literal["apex", "www"], typer.Option(help="canonical web host")] = "apex",
+    origin: Annotated[str | None, typer.Option(help="origin IP or host name")] = None,
+    zone_id: Annotated[str | None, typer.Option(help="adopt this existing zone")] = None,
+    account_id: Annotated[str | None, typer.Option(help="create the zone in this account")] = None,
+    tenant: Annotated[str | None, typer.Option(help="Microsoft 365 tenant for DKIM")] = None,
+    ci: Annotated[Literal["none", "github"], typer.Option(help="also write a CI workflow")] = "none",
+    stacks_dir: Annotated[Path, typer.Option(help="where stack files live")] = Path("stacks"),
+    force: Annotated[bool, typer.Option(help="overwrite an existing stack file")] = False,
+) -> None:
+    """Scaffold stacks/Pulumi.<stack>.yaml with launch-ready defaults for DOMAIN."""
+    try:
+        ascii_domain = normalize_domain(domain)
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {domain!r}: {exc}")
+        raise typer.Exit(ExitCode.USAGE) from None
+    name = stack or re.sub(r"[^a-z0-9-]", "-", ascii_domain)
+    options = NewStack(ascii_domain, name, plan, email_provider, canonical, origin, zone_id,
+                       account_id, tenant)
+    try:
+        result = scaffold(options, stacks_dir, force=force)
+    except (SpecError, FileExistsRefused) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(ExitCode.USAGE) from None
+    typer.echo(f"wrote {result.path}")
+    for todo in result.todos:
+        err.print(f"[yellow]todo:[/] {todo}")
+    if ci == "github":
+        from launchready.pipeline import render_github_workflow
+
+        workflow = Path(".github/workflows") / f"launchready-{name}.yml"
+        try:
+            write_atomic(workflow, render_github_workflow(name, ascii_domain), overwrite=force)
+        except FileExistsRefused as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(ExitCode.USAGE) from None
+        typer.echo(f"wrote {workflow}")
+    err.print(f"next: launchready plan --stack {name}")
 
 
 def schema() -> None:

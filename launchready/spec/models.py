@@ -42,10 +42,13 @@ def normalize_domain(value: str) -> str:
     raw = value.strip().rstrip(".").lower()
     if not raw:
         raise ValueError("domain is empty")
-    try:
-        ascii_name = idna.encode(raw, uts46=True).decode("ascii")
-    except idna.IDNAError as exc:
-        raise ValueError(f"not a valid domain name ({exc})") from None
+    if raw.isascii():
+        ascii_name = raw  # already A-labels; LDH is checked below
+    else:
+        try:
+            ascii_name = idna.encode(raw, uts46=True).decode("ascii")
+        except idna.IDNAError as exc:
+            raise ValueError(f"not a valid domain name ({exc})") from None
     labels = ascii_name.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
         raise ValueError("expected a registrable domain such as example.com")
