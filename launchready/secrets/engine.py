@@ -1,0 +1,182 @@
+"""Scan text for secrets: our rule table for known key formats, detect-secrets for the rest.
+
+Why both: detect-secrets 1.5 misses several formats we must catch (OpenAI project keys with
+a ``-`` after ``T3BlbkFJ``, ``whsec_``, ``sb_secret_``, Cloudflare ``cfut_``, Supabase
+service-role JWTs, ``sk_test_`` as its own finding), and its high-entropy plugins flag every
+hash in a minified bundle. Its ``KeywordDetector`` is good at what the rule table is not:
+secret-sounding assignments (``password=``, ``*_secret:``, ``api_key = "…"``) in each
+language's syntax, with well-tried false-positive filters (templated values, indirect
+references, ids, sequences). So the rules run over the whole text (one C-level regex pass
+each, prefiltered by keywords), and the keyword detector runs only on the few lines that
+hold a keyword, followed by an entropy threshold and placeholder filter of our own.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Iterator
+
+from detect_secrets.filters import heuristic
+from detect_secrets.plugins.keyword import (
+    CONFIG_DENYLIST_REGEX_TO_GROUP,
+    DENYLIST_REGEX,
+    QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
+    REGEX_BY_FILETYPE,
+    KeywordDetector,
+)
+from detect_secrets.util.filetype import FileType, determine_file_type
+
+from launchready.secrets.findings import Finding, Severity
+from launchready.secrets.rules import PUBLIC_PREFIXES, RULES, is_placeholder, shannon_entropy
+
+GENERIC_RULE_ID = "generic-secret-assignment"
+GENERIC_DESCRIPTION = "High-entropy value assigned to a password / secret / api-key variable"
+GENERIC_MIN_ENTROPY = 3.0
+GENERIC_MIN_LENGTH = 8
+
+_KEYWORD_HINT = re.compile(DENYLIST_REGEX, re.IGNORECASE)
+_JWT_SHAPE = re.compile(r"^eyJ[A-Za-z0-9_-]+\.eyJ")
+_LONG_LINE = 2000
+_WINDOW = 300
+_keyword_detector = KeywordDetector()
+
+
+class _Lines:
+    """Offset → 1-based line number, built only when a text has a finding."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._newlines: list[int] | None = None
+
+    def line_of(self, offset: int) -> int:
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self._text)]
+        return bisect.bisect_left(self._newlines, offset) + 1
+
+
+def _keyword_regexes(filename: str) -> dict[re.Pattern[str], int]:
+    """detect-secrets' assignment syntax for this file type; unquoted ``KEY=value`` for env/config/logs."""
+    filetype = determine_file_type(filename)
+    if filetype in (FileType.OTHER, FileType.EXAMPLE):
+        return dict(CONFIG_DENYLIST_REGEX_TO_GROUP)
+    return dict(REGEX_BY_FILETYPE.get(filetype, QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP))
+
+
+def _generic_candidates(text: str, filename: str) -> Iterator[tuple[int, str, str]]:
+    """(offset, line, value) for each keyword assignment detect-secrets finds on a keyword line."""
+    regexes = _keyword_regexes(filename)
+    seen_lines: set[int] = set()
+    for hint in _KEYWORD_HINT.finditer(text):
+        start = text.rfind("\n", 0, hint.start()) + 1
+        end = text.find("\n", hint.end())
+        end = len(text) if end == -1 else end
+        if end - start > _LONG_LINE:
+            # Minified bundles: look at a window around the keyword, not a megabyte-long line.
+            start = max(start, hint.start() - _WINDOW)
+            end = min(end, hint.end() + _WINDOW)
+        elif start in seen_lines:
+            continue
+        seen_lines.add(start)
+        line = text[start:end]
+        for value in _keyword_detector.analyze_string(line, denylist_regex_to_group=regexes):
+            index = line.find(value)
+            yield start + max(index, 0), line, value
+
+
+def _is_generic_false_positive(value: str, line: str) -> bool:
+    if len(value) < GENERIC_MIN_LENGTH or any(c.isspace() for c in value):
+        return True
+    if value.startswith(PUBLIC_PREFIXES) or _JWT_SHAPE.match(value):
+        return True  # public keys; JWTs are judged by the service-role rule
+    if is_placeholder(value) or shannon_entropy(value) < GENERIC_MIN_ENTROPY:
+        return True
+    return (
+        heuristic.is_templated_secret(value)
+        or heuristic.is_sequential_string(value)
+        or heuristic.is_potential_uuid(value)
+        or heuristic.is_not_alphanumeric_string(value)
+        or heuristic.is_likely_id_string(value, line)
+        or heuristic.is_indirect_reference(line)
+    )
+
+
+def scan_text(text: str, source: str, *, filename: str | None = None) -> list[Finding]:
+    """Every secret in ``text``, located by ``source`` and line, never holding the raw value.
+
+    ``filename`` (defaults to ``source``) picks detect-secrets' assignment syntax by extension.
+    """
+    lowered = text.lower()
+    lines = _Lines(text)
+    claimed: list[tuple[int, int]] = []
+    findings: list[Finding] = []
+
+    def claim(start: int, end: int) -> bool:
+        """Each stretch of text is reported once, by the most specific rule that matched it."""
+        if any(start < other_end and other_start < end for other_start, other_end in claimed):
+            return False
+        claimed.append((start, end))
+        return True
+
+    for rule in RULES:
+        if rule.keywords and not any(k in lowered for k in rule.keywords):
+            continue
+        for match in rule.regex.finditer(text):
+            secret = match.group("secret")
+            if rule.check_placeholder and is_placeholder(secret):
+                continue
+            if rule.min_entropy and shannon_entropy(secret) < rule.min_entropy:
+                continue
+            if rule.validator is not None and not rule.validator(secret):
+                continue
+            if not claim(*match.span("secret")):
+                continue
+            findings.append(
+                Finding.of(
+                    rule_id=rule.id,
+                    description=rule.description,
+                    severity=rule.severity,
+                    source=source,
+                    line=lines.line_of(match.start("secret")),
+                    secret=secret,
+                )
+            )
+
+    for offset, line, value in _generic_candidates(text, filename or source):
+        if _is_generic_false_positive(value, line) or not claim(offset, offset + len(value)):
+            continue
+        findings.append(
+            Finding.of(
+                rule_id=GENERIC_RULE_ID,
+                description=GENERIC_DESCRIPTION,
+                severity=Severity.HIGH,
+                source=source,
+                line=lines.line_of(offset),
+                secret=value,
+            )
+        )
+    return findings
+
+
+def scan_source_map(text: str, source: str) -> list[Finding]:
+    """Scan a source map's ``sourcesContent`` per original file, so lines point into that file.
+
+    Falls back to scanning the raw text when it is not a JSON source map.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return scan_text(text, source)
+    if not isinstance(data, dict) or not isinstance(data.get("sourcesContent"), list):
+        return scan_text(text, source)
+    sources = data.get("sources")
+    names: list[object] = sources if isinstance(sources, list) else []
+    findings: list[Finding] = []
+    for index, content in enumerate(data["sourcesContent"]):
+        if not isinstance(content, str):
+            continue
+        name = names[index] if index < len(names) else None
+        original = name if isinstance(name, str) else f"#{index}"
+        findings.extend(scan_text(content, f"{source} -> {original}", filename=original))
+    return findings
