@@ -1,0 +1,264 @@
+"""The HTTP collector: one request per hop, a size cap on bodies, a timeout on every step.
+
+Connections go where the run says, not where the system resolver says: a ``--resolve
+HOST:PORT:ADDR`` override first (like curl's), then the run's own DNS client (so ``--nameserver``
+covers HTTP too). SNI, certificate host name and the Host header always stay the URL's host.
+Redirects are never followed by requests; ``follow`` records each hop so checks can judge the
+chain. Failures come back as data (``HttpExchange.error``), never as exceptions.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, InsecureRequestWarning, NewConnectionError
+from urllib3.util import connection as urllib3_connection
+
+from launchready.verify.dnsclient import Lookup
+from launchready.verify.observations import HttpExchange, HttpResponse, RedirectChain
+
+USER_AGENT = "launchready-verify/0.1 (+https://github.com/launchready)"
+DEFAULT_MAX_BODY = 1024 * 1024
+_CHUNK = 16 * 1024
+_TEXT_TYPES = ("text/", "application/xhtml", "application/json", "application/xml")
+
+AddressFor = Callable[[str, int], "str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveOverride:
+    host: str
+    port: int
+    address: str
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}:{self.address}"
+
+
+def parse_resolve(text: str) -> ResolveOverride:
+    """``HOST:PORT:ADDR`` (ADDR may be ``[IPv6]`` or a bare IPv6 address); ValueError with a reason."""
+    host, sep, rest = text.strip().partition(":")
+    port_text, sep2, address = rest.partition(":")
+    if not sep or not sep2 or not host:
+        raise ValueError(f"{text!r}: expected HOST:PORT:ADDR, e.g. example.com:443:192.0.2.10")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"{text!r}: port must be 1-65535")
+    address = address.strip("[]")
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        raise ValueError(f"{text!r}: {address!r} is not an IP address") from None
+    return ResolveOverride(host.lower().rstrip("."), int(port_text), address)
+
+
+class HttpClient:
+    """Fetches URLs the way the checks need; safe to share between threads."""
+
+    def __init__(
+        self,
+        lookup: Lookup | None = None,
+        *,
+        overrides: Sequence[ResolveOverride] = (),
+        ca_bundle: str | None = None,
+        timeout: float = 5.0,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> None:
+        self.lookup = lookup
+        self.overrides = {(o.host, o.port): o.address for o in overrides}
+        self.ca_bundle = ca_bundle
+        self.timeout = timeout
+        self.max_body = max_body
+
+    def address_for(self, host: str, port: int) -> str | None:
+        """Where a connection to host:port goes; None when the name does not resolve."""
+        host = host.strip("[]").lower().rstrip(".")
+        if (host, port) in self.overrides:
+            return self.overrides[(host, port)]
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:
+            return host
+        if self.lookup is None:
+            return host  # leave it to the system resolver
+        for rdtype in ("A", "AAAA"):
+            answer = self.lookup.query(host, rdtype)
+            if answer.records:
+                return answer.records[0]
+        return None
+
+    def fetch(self, url: str, *, method: str = "GET", read_body: bool = True) -> HttpExchange:
+        """One request, no redirects; a certificate that does not verify is retried unverified
+        so header checks still see the answer (``tls_verified`` says so; TLS checks judge it)."""
+        exchange = self._fetch(url, method, read_body, verify=True)
+        if exchange.error and exchange.error.startswith("TLS:"):
+            retry = self._fetch(url, method, read_body, verify=False)
+            if retry.response is not None:
+                return retry
+        return exchange
+
+    def follow(self, url: str, *, max_hops: int = 10, read_body: bool = True) -> RedirectChain:
+        """Every hop until a final answer, an error, a loop, a non-HTTP Location or ``max_hops``."""
+        hops: list[HttpExchange] = []
+        seen = {url}
+        current = url
+        while True:
+            exchange = self.fetch(current, read_body=read_body)
+            hops.append(exchange)
+            response = exchange.response
+            if response is None or not response.is_redirect:
+                return RedirectChain(url, tuple(hops))
+            target = urljoin(current, (response.location or "").strip())
+            scheme = urlsplit(target).scheme.lower()
+            if scheme not in ("http", "https"):
+                stop = f"redirect to a non-HTTP scheme ({scheme or 'none'}:)"
+                return RedirectChain(url, tuple(hops), stop=stop)
+            if target in seen:
+                return RedirectChain(url, tuple(hops), stop=f"redirect loop: {target} was already visited")
+            if len(hops) >= max_hops:
+                return RedirectChain(url, tuple(hops), stop=f"more than {max_hops} redirects")
+            seen.add(target)
+            current = target
+
+    # -- internals -------------------------------------------------------------------
+
+    def _fetch(self, url: str, method: str, read_body: bool, *, verify: bool) -> HttpExchange:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return HttpExchange(url, error=f"not an http(s) URL: {url!r}")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        address = self.address_for(parts.hostname, port)
+        if address is None:
+            return HttpExchange(url, error=f"{parts.hostname} does not resolve (no A/AAAA record)")
+        session = requests.Session()
+        session.trust_env = False  # no proxies or netrc credentials from the environment
+        adapter = _PinnedAdapter(self.address_for)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        started = time.monotonic()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", InsecureRequestWarning)
+                response = session.request(
+                    method, url, allow_redirects=False, stream=True,
+                    timeout=(self.timeout, self.timeout),
+                    verify=(self.ca_bundle or True) if verify else False,
+                    headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.8"},
+                )
+            try:
+                elapsed_ms = (time.monotonic() - started) * 1000
+                headers = tuple((str(k), str(v)) for k, v in response.raw.headers.items())
+                body, truncated = "", False
+                if read_body and method != "HEAD" and not _redirect(response.status_code):
+                    body, truncated = self._read_body(response, started)
+            finally:
+                response.close()
+        except requests.exceptions.SSLError as exc:
+            return HttpExchange(url, error=f"TLS: {_reason(exc)}")
+        except requests.exceptions.ConnectTimeout:
+            return HttpExchange(url, error=f"connect to {address}:{port} timed out after {self.timeout:g}s")
+        except (requests.exceptions.ReadTimeout, TimeoutError):
+            return HttpExchange(url, error=f"no answer from {address}:{port} within {self.timeout:g}s")
+        except requests.exceptions.RequestException as exc:
+            return HttpExchange(url, error=f"{type(exc).__name__}: {_reason(exc)}")
+        except Exception as exc:  # a hostile or broken server must not surface as a traceback
+            return HttpExchange(url, error=f"{type(exc).__name__}: {exc}")
+        return HttpExchange(url, HttpResponse(
+            url=url, status=response.status_code, headers=headers, body=body, body_truncated=truncated,
+            elapsed_ms=round(elapsed_ms, 1), address=address, tls_verified=verify,
+        ))
+
+    def _read_body(self, response: requests.Response, started: float) -> tuple[str, bool]:
+        """Text bodies only, at most ``max_body`` bytes and three timeouts seconds."""
+        content_type = response.headers.get("content-type", "text/html").lower()
+        if not content_type.startswith(_TEXT_TYPES):
+            return "", False
+        chunks: list[bytes] = []
+        size = 0
+        truncated = False
+        deadline = started + 3 * self.timeout
+        for chunk in response.raw.stream(_CHUNK, decode_content=True):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= self.max_body or time.monotonic() > deadline:
+                truncated = True
+                break
+        data = b"".join(chunks)[: self.max_body]
+        encoding = response.encoding if "charset=" in content_type and response.encoding else "utf-8"
+        try:
+            return data.decode(encoding, errors="replace"), truncated
+        except LookupError:
+            return data.decode("utf-8", errors="replace"), truncated
+
+
+def _redirect(status: int) -> bool:
+    return status in (301, 302, 303, 307, 308)
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost useful message of requests' nested exceptions."""
+    inner: Any = exc.args[0] if exc.args else exc
+    reason = getattr(inner, "reason", None)
+    if reason is not None:
+        inner = reason
+    text = str(inner)
+    if "Failed to establish a new connection:" in text:
+        text = text.split("Failed to establish a new connection:", 1)[1].strip()
+    return text.replace("\n", " ")[:300]
+
+
+def _connect(conn: HTTPConnection, address_for: AddressFor) -> socket.socket:
+    address = address_for(conn.host, conn.port or 80)
+    if address is None:
+        raise NewConnectionError(conn, f"{conn.host} does not resolve (no A/AAAA record)")
+    try:
+        return urllib3_connection.create_connection(
+            (address, conn.port), conn.timeout, source_address=conn.source_address,
+            socket_options=conn.socket_options,
+        )
+    except TimeoutError as exc:
+        raise ConnectTimeoutError(conn, f"connect to {address}:{conn.port} timed out") from exc
+    except OSError as exc:
+        raise NewConnectionError(conn, f"cannot connect to {address}:{conn.port}: {exc}") from exc
+
+
+class _PinnedAdapter(HTTPAdapter):
+    """An adapter whose connections dial ``address_for(host, port)`` but speak to ``host``."""
+
+    def __init__(self, address_for: AddressFor) -> None:
+        self._address_for = address_for
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False,
+                         **pool_kwargs: Any) -> None:
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        address_for = self._address_for
+
+        class _Http(HTTPConnection):
+            def _new_conn(self) -> socket.socket:
+                return _connect(self, address_for)
+
+        class _Https(HTTPSConnection):
+            def _new_conn(self) -> socket.socket:
+                return _connect(self, address_for)
+
+        class _HttpPool(HTTPConnectionPool):
+            ConnectionCls = _Http
+
+        class _HttpsPool(HTTPSConnectionPool):
+            ConnectionCls = _Https
+
+        self.poolmanager.pool_classes_by_scheme = {"http": _HttpPool, "https": _HttpsPool}
+
