@@ -1,9 +1,177 @@
-"""CLI commands for this area (registered by launchready.cli)."""
+"""``launchready scan-secrets`` and ``launchready scan-logs``: find what must not be shipped or logged.
+
+Exit codes: 1 when anything is found, 0 when clean, 2 on bad usage (missing path), 3 when
+nothing was found but part of the target could not be scanned (git failed, a cap was hit).
+Values are shown only as ``launchready.redact.redact`` output.
+"""
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from launchready.exitcodes import ExitCode
+from launchready.secrets import gitscan
+from launchready.secrets.findings import Finding, ScanReport, sort_findings
+from launchready.secrets.logs import DEFAULT_SAMPLES, LogKind, LogReport, scan_log_stream, scan_logs
+from launchready.secrets.tree import scan_path
+
+err = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the root app."""
+    app.command("scan-secrets")(scan_secrets)
+    app.command("scan-logs")(scan_logs_command)
+
+
+def _stdout() -> Console:
+    console = Console()
+    if not console.is_terminal:
+        console.width = max(console.width, 160)  # piped into a file or CI log: do not wrap
+    return console
+
+
+def _exit_code(found: bool, errors: list[str]) -> ExitCode:
+    if found:
+        return ExitCode.FAILED
+    return ExitCode.COULD_NOT_RUN if errors else ExitCode.OK
+
+
+def _part(report: ScanReport) -> dict[str, Any]:
+    data = report.to_dict()
+    del data["findings"]
+    return data
+
+
+def scan_secrets(
+    path: Annotated[Path, typer.Argument(help="working tree, build output directory or file")],
+    no_git: Annotated[bool, typer.Option("--no-git", help="skip the git history")] = False,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table for people, json for tools")
+    ] = OutputFormat.table,
+    git_timeout: Annotated[
+        float, typer.Option("--git-timeout", min=1, help="seconds before the history scan stops")
+    ] = gitscan.DEFAULT_TIMEOUT,
+) -> None:
+    """Scan files (and, for a git repository, every commit's added lines) for secrets.
+
+    Example: launchready scan-secrets ./dist --no-git --format json
+    """
+    if not path.exists():
+        err.print(escape(f"scan-secrets: {path}: no such file or directory"), highlight=False)
+        raise typer.Exit(ExitCode.USAGE)
+    tree = scan_path(path)
+    history: ScanReport | None = None
+    if not no_git and path.is_dir() and gitscan.is_git_repository(path):
+        history = gitscan.scan_git_history(path, timeout=git_timeout)
+    findings = sort_findings([*tree.findings, *(history.findings if history else ())])
+    errors = [*tree.errors, *(history.errors if history else ())]
+
+    if output is OutputFormat.json:
+        typer.echo(
+            json.dumps(
+                {
+                    "path": str(path),
+                    "findings": [f.to_dict() for f in findings],
+                    "tree": _part(tree),
+                    "history": _part(history) if history else None,
+                },
+                indent=2,
+            )
+        )
+    else:
+        _print_findings(findings, tree, history)
+    for message in errors:
+        err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(_exit_code(bool(findings), errors))
+
+
+def _print_findings(findings: list[Finding], tree: ScanReport, history: ScanReport | None) -> None:
+    console = _stdout()
+    covered = f"{tree.scanned} files"
+    if history is not None:
+        covered += f", {history.scanned} commits"
+    if not findings:
+        console.print(f"no secrets found ({covered})", highlight=False)
+        return
+    table = Table(title=f"{len(findings)} secrets found ({covered})", title_justify="left")
+    table.add_column("severity")
+    table.add_column("rule")
+    table.add_column("where", overflow="fold")
+    table.add_column("commit")
+    table.add_column("value (redacted)", overflow="fold")
+    for finding in findings:
+        table.add_row(
+            str(finding.severity),
+            finding.rule_id,
+            escape(f"{finding.source}:{finding.line}"),
+            finding.commit[:12],
+            escape(finding.redacted),
+        )
+    console.print(table)
+
+
+def scan_logs_command(
+    target: Annotated[str, typer.Argument(help="log file, directory of logs, or - for standard input")],
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table for people, json for tools")
+    ] = OutputFormat.table,
+    samples: Annotated[
+        int, typer.Option("--samples", min=0, max=50, help="redacted samples shown per kind")
+    ] = DEFAULT_SAMPLES,
+) -> None:
+    """Count bearer tokens, Authorization/Cookie headers, API keys, emails and phone numbers in logs.
+
+    Example: kubectl logs deploy/api | launchready scan-logs - --format json
+    """
+    if target == "-":
+        report = LogReport(max_samples=samples)
+        scan_log_stream(typer.get_binary_stream("stdin"), "<stdin>", report)
+    else:
+        path = Path(target)
+        if not path.exists():
+            err.print(escape(f"scan-logs: {path}: no such file or directory"), highlight=False)
+            raise typer.Exit(ExitCode.USAGE)
+        report = scan_logs(path, max_samples=samples)
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_log_report(report)
+    for message in report.errors:
+        err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(_exit_code(report.total > 0, report.errors))
+
+
+def _print_log_report(report: LogReport) -> None:
+    console = _stdout()
+    covered = f"{report.files} files, {report.bytes_scanned} bytes"
+    if not report.total:
+        console.print(f"nothing to redact found ({covered})", highlight=False)
+        return
+    table = Table(title=f"{report.total} values that logs must not hold ({covered})", title_justify="left")
+    table.add_column("kind")
+    table.add_column("count", justify="right")
+    table.add_column("samples (redacted)", overflow="fold")
+    for kind in LogKind:
+        if not report.counts[kind]:
+            continue
+        shown = "\n".join(
+            f"{hit.source}:{hit.line} {hit.redacted}"
+            + (f" ({hit.rule_id})" if hit.rule_id != str(kind) else "")
+            for hit in report.samples.get(kind, [])
+        )
+        table.add_row(str(kind), str(report.counts[kind]), escape(shown))
+    console.print(table)

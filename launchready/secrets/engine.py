@@ -13,10 +13,13 @@ hold a keyword, followed by an entropy threshold and placeholder filter of our o
 
 from __future__ import annotations
 
+import base64
+import binascii
 import bisect
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from detect_secrets.filters import heuristic
 from detect_secrets.plugins.keyword import (
@@ -102,22 +105,34 @@ def _is_generic_false_positive(value: str, line: str) -> bool:
     )
 
 
-def scan_text(text: str, source: str, *, filename: str | None = None) -> list[Finding]:
-    """Every secret in ``text``, located by ``source`` and line, never holding the raw value.
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A finding with the span of its secret in the scanned text (for overlap-aware callers)."""
 
-    ``filename`` (defaults to ``source``) picks detect-secrets' assignment syntax by extension.
-    """
+    start: int
+    end: int
+    finding: Finding
+
+
+def locate_secrets(text: str, source: str, *, filename: str | None = None) -> list[Located]:
+    """Every secret in ``text`` with its span; each stretch of text is claimed by one rule only."""
     lowered = text.lower()
     lines = _Lines(text)
-    claimed: list[tuple[int, int]] = []
-    findings: list[Finding] = []
+    located: list[Located] = []
 
     def claim(start: int, end: int) -> bool:
-        """Each stretch of text is reported once, by the most specific rule that matched it."""
-        if any(start < other_end and other_start < end for other_start, other_end in claimed):
-            return False
-        claimed.append((start, end))
-        return True
+        return not any(start < other.end and other.start < end for other in located)
+
+    def add(start: int, end: int, rule_id: str, description: str, severity: Severity, secret: str) -> None:
+        finding = Finding.of(
+            rule_id=rule_id,
+            description=description,
+            severity=severity,
+            source=source,
+            line=lines.line_of(start),
+            secret=secret,
+        )
+        located.append(Located(start, end, finding))
 
     for rule in RULES:
         if rule.keywords and not any(k in lowered for k in rule.keywords):
@@ -130,33 +145,24 @@ def scan_text(text: str, source: str, *, filename: str | None = None) -> list[Fi
                 continue
             if rule.validator is not None and not rule.validator(secret):
                 continue
-            if not claim(*match.span("secret")):
-                continue
-            findings.append(
-                Finding.of(
-                    rule_id=rule.id,
-                    description=rule.description,
-                    severity=rule.severity,
-                    source=source,
-                    line=lines.line_of(match.start("secret")),
-                    secret=secret,
-                )
-            )
+            start, end = match.span("secret")
+            if claim(start, end):
+                add(start, end, rule.id, rule.description, rule.severity, secret)
 
     for offset, line, value in _generic_candidates(text, filename or source):
-        if _is_generic_false_positive(value, line) or not claim(offset, offset + len(value)):
-            continue
-        findings.append(
-            Finding.of(
-                rule_id=GENERIC_RULE_ID,
-                description=GENERIC_DESCRIPTION,
-                severity=Severity.HIGH,
-                source=source,
-                line=lines.line_of(offset),
-                secret=value,
-            )
-        )
-    return findings
+        end = offset + len(value)
+        if not _is_generic_false_positive(value, line) and claim(offset, end):
+            add(offset, end, GENERIC_RULE_ID, GENERIC_DESCRIPTION, Severity.HIGH, value)
+    located.sort(key=lambda item: item.start)
+    return located
+
+
+def scan_text(text: str, source: str, *, filename: str | None = None) -> list[Finding]:
+    """Every secret in ``text``, located by ``source`` and line, never holding the raw value.
+
+    ``filename`` (defaults to ``source``) picks detect-secrets' assignment syntax by extension.
+    """
+    return [item.finding for item in locate_secrets(text, source, filename=filename)]
 
 
 def scan_source_map(text: str, source: str) -> list[Finding]:
@@ -179,4 +185,21 @@ def scan_source_map(text: str, source: str) -> list[Finding]:
         name = names[index] if index < len(names) else None
         original = name if isinstance(name, str) else f"#{index}"
         findings.extend(scan_text(content, f"{source} -> {original}", filename=original))
+    return findings
+
+
+_INLINE_MAP = re.compile(
+    r"sourceMappingURL=data:application/json(?:;charset=[\w-]+)?;base64,([A-Za-z0-9+/=]+)"
+)
+
+
+def scan_bundle(text: str, source: str) -> list[Finding]:
+    """Scan a script or stylesheet and the source maps inlined in it as ``data:`` URLs."""
+    findings = scan_text(text, source)
+    for match in _INLINE_MAP.finditer(text):
+        try:
+            decoded = base64.b64decode(match.group(1), validate=True).decode("utf-8", "replace")
+        except binascii.Error:
+            continue
+        findings.extend(scan_source_map(decoded, f"{source} (inline source map)"))
     return findings

@@ -327,6 +327,7 @@ RULES: tuple[Rule, ...] = (
         Severity.HIGH,
         ("token", "access", "secret", "credential"),
         min_entropy=3.5,
+        validator=lambda value: any(c.isdigit() for c in value) and any(c.isalpha() for c in value),
     ),
 )
 """Specific rules first: a value claimed by an earlier rule is not reported again by a later one."""
@@ -361,10 +362,14 @@ _PLACEHOLDER_WORDS = (
 _PLACEHOLDER_EXACT = {"password", "pass", "secret", "none", "null", "undefined", "true", "false", "test"}
 
 
+_IDENTIFIER = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:[_.-][a-z]+)+")
+"""``CLOUDFLARE_API_TOKEN``, ``auth.session-token``: a name of a secret, not a secret."""
+
+
 def is_placeholder(value: str) -> bool:
     """Skip documentation and template values (``changeme``, ``xxx``, ``${VAR}``, ``<your-key>``)."""
     lowered = value.lower()
-    if lowered in _PLACEHOLDER_EXACT or value.startswith("$"):
+    if lowered in _PLACEHOLDER_EXACT or value.startswith(("$", "{")) or _IDENTIFIER.fullmatch(value):
         return True
     if len(set(value)) <= 2:
         return True
