@@ -33,17 +33,22 @@ DEFAULT_MAX_BODY = 1024 * 1024
 _CHUNK = 16 * 1024
 _TEXT_TYPES = ("text/", "application/xhtml", "application/json", "application/xml")
 
-AddressFor = Callable[[str, int], "str | None"]
+Endpoint = tuple[str, int]
+AddressFor = Callable[[str, int], "Endpoint | None"]
 
 
 @dataclass(frozen=True, slots=True)
 class ResolveOverride:
+    """Connections to ``host:port`` go to ``address`` (and ``connect_port``, default the same port)."""
+
     host: str
     port: int
     address: str
+    connect_port: int | None = None
 
-    def __str__(self) -> str:
-        return f"{self.host}:{self.port}:{self.address}"
+    @property
+    def endpoint(self) -> Endpoint:
+        return (self.address, self.connect_port or self.port)
 
 
 def parse_resolve(text: str) -> ResolveOverride:
@@ -62,6 +67,15 @@ def parse_resolve(text: str) -> ResolveOverride:
     return ResolveOverride(host.lower().rstrip("."), int(port_text), address)
 
 
+def parse_connect_to(text: str) -> ResolveOverride:
+    """curl's ``--connect-to`` form ``HOST:PORT:ADDR:PORT2`` (ADDR an IP; ``[IPv6]`` allowed)."""
+    head, sep, port2 = text.strip().rpartition(":")
+    if not sep or not port2.isdigit() or not 0 < int(port2) < 65536:
+        raise ValueError(f"{text!r}: expected HOST:PORT:ADDR:PORT, e.g. example.com:443:127.0.0.1:8443")
+    base = parse_resolve(head)
+    return ResolveOverride(base.host, base.port, base.address, int(port2))
+
+
 class HttpClient:
     """Fetches URLs the way the checks need; safe to share between threads."""
 
@@ -75,12 +89,12 @@ class HttpClient:
         max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         self.lookup = lookup
-        self.overrides = {(o.host, o.port): o.address for o in overrides}
+        self.overrides = {(o.host, o.port): o.endpoint for o in overrides}
         self.ca_bundle = ca_bundle
         self.timeout = timeout
         self.max_body = max_body
 
-    def address_for(self, host: str, port: int) -> str | None:
+    def address_for(self, host: str, port: int) -> Endpoint | None:
         """Where a connection to host:port goes; None when the name does not resolve."""
         host = host.strip("[]").lower().rstrip(".")
         if (host, port) in self.overrides:
@@ -90,20 +104,21 @@ class HttpClient:
         except ValueError:
             pass
         else:
-            return host
+            return (host, port)
         if self.lookup is None:
-            return host  # leave it to the system resolver
+            return (host, port)  # leave it to the system resolver
         for rdtype in ("A", "AAAA"):
             answer = self.lookup.query(host, rdtype)
             if answer.records:
-                return answer.records[0]
+                return (answer.records[0], port)
         return None
 
-    def fetch(self, url: str, *, method: str = "GET", read_body: bool = True) -> HttpExchange:
+    def fetch(self, url: str, *, method: str = "GET", read_body: bool = True,
+              allow_unverified: bool = True) -> HttpExchange:
         """One request, no redirects; a certificate that does not verify is retried unverified
         so header checks still see the answer (``tls_verified`` says so; TLS checks judge it)."""
         exchange = self._fetch(url, method, read_body, verify=True)
-        if exchange.error and exchange.error.startswith("TLS:"):
+        if allow_unverified and exchange.error and exchange.error.startswith("TLS:"):
             retry = self._fetch(url, method, read_body, verify=False)
             if retry.response is not None:
                 return retry
@@ -139,9 +154,10 @@ class HttpClient:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return HttpExchange(url, error=f"not an http(s) URL: {url!r}")
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        address = self.address_for(parts.hostname, port)
-        if address is None:
+        endpoint = self.address_for(parts.hostname, port)
+        if endpoint is None:
             return HttpExchange(url, error=f"{parts.hostname} does not resolve (no A/AAAA record)")
+        address = _show(endpoint)
         session = requests.Session()
         session.trust_env = False  # no proxies or netrc credentials from the environment
         adapter = _PinnedAdapter(self.address_for)
@@ -168,9 +184,9 @@ class HttpClient:
         except requests.exceptions.SSLError as exc:
             return HttpExchange(url, error=f"TLS: {_reason(exc)}")
         except requests.exceptions.ConnectTimeout:
-            return HttpExchange(url, error=f"connect to {address}:{port} timed out after {self.timeout:g}s")
+            return HttpExchange(url, error=f"connect to {address} timed out after {self.timeout:g}s")
         except (requests.exceptions.ReadTimeout, TimeoutError):
-            return HttpExchange(url, error=f"no answer from {address}:{port} within {self.timeout:g}s")
+            return HttpExchange(url, error=f"no answer from {address} within {self.timeout:g}s")
         except requests.exceptions.RequestException as exc:
             return HttpExchange(url, error=f"{type(exc).__name__}: {_reason(exc)}")
         except Exception as exc:  # a hostile or broken server must not surface as a traceback
@@ -219,19 +235,24 @@ def _reason(exc: BaseException) -> str:
     return text.replace("\n", " ")[:300]
 
 
+def _show(endpoint: Endpoint) -> str:
+    address, port = endpoint
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
 def _connect(conn: HTTPConnection, address_for: AddressFor) -> socket.socket:
-    address = address_for(conn.host, conn.port or 80)
-    if address is None:
+    endpoint = address_for(conn.host, conn.port or 80)
+    if endpoint is None:
         raise NewConnectionError(conn, f"{conn.host} does not resolve (no A/AAAA record)")
     try:
         return urllib3_connection.create_connection(
-            (address, conn.port), conn.timeout, source_address=conn.source_address,
+            endpoint, conn.timeout, source_address=conn.source_address,
             socket_options=conn.socket_options,
         )
     except TimeoutError as exc:
-        raise ConnectTimeoutError(conn, f"connect to {address}:{conn.port} timed out") from exc
+        raise ConnectTimeoutError(conn, f"connect to {_show(endpoint)} timed out") from exc
     except OSError as exc:
-        raise NewConnectionError(conn, f"cannot connect to {address}:{conn.port}: {exc}") from exc
+        raise NewConnectionError(conn, f"cannot connect to {_show(endpoint)}: {exc}") from exc
 
 
 class _PinnedAdapter(HTTPAdapter):
