@@ -74,3 +74,33 @@ class ZoneLookup:
                 target = self._answer(_text(value).rstrip(".").lower(), rdtype, follow=False)
                 records += target.records
         return DnsAnswer(name, rdtype, Rcode.NOERROR, tuple(records))
+
+
+RecordData = dict[str, list[tuple[str, Any]]]
+"""The testbed DNS server's record format: ``{owner: [(rdtype, text or [strings])]}``."""
+
+
+class RecordsLookup:
+    """The testbed server's data answered in process (CNAMEs chased), for offline unit tests."""
+
+    def __init__(self, records: RecordData, timeouts: Iterable[str] = ()) -> None:
+        self.records = {k.lower().rstrip("."): v for k, v in records.items()}
+        self.timeouts = {t.lower() for t in timeouts}
+        self.queries: list[tuple[str, str]] = []
+
+    def query(self, name: str, rdtype: str) -> DnsAnswer:
+        self.queries.append((name, rdtype))
+        key = name.lower().rstrip(".")
+        for _ in range(8):
+            if key in self.timeouts:
+                return DnsAnswer(key, rdtype, Rcode.TIMEOUT, error="timed out")
+            entries = self.records.get(key)
+            if entries is None:
+                exists = any(owner.endswith("." + key) for owner in self.records)
+                return DnsAnswer(key, rdtype, Rcode.NOERROR if exists else Rcode.NXDOMAIN)
+            found = [_text(v).rstrip(".") if t != "TXT" else _text(v) for t, v in entries if t == rdtype]
+            alias = [v for t, v in entries if t == "CNAME"]
+            if found or not alias or rdtype == "CNAME":
+                return DnsAnswer(key, rdtype, Rcode.NOERROR, tuple(found))
+            key = alias[0].lower().rstrip(".")
+        return DnsAnswer(key, rdtype, Rcode.ERROR, error="CNAME chain too long")

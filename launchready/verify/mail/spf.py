@@ -9,15 +9,21 @@ case for the DNS-lookup and void-lookup limits and tells whether *any* host pass
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 from urllib.parse import quote
 
 from launchready.verify.dnsclient import DnsAnswer, Lookup, Rcode
+from launchready.verify.mail._result import dns_error, result
+from launchready.verify.mail.collect import Collector, Gathered, Pending, SnapshotLookup
+from launchready.verify.mail.expectation import EmailExpectation
+from launchready.verify.model import CheckResult, Status
 
 LOOKUP_LIMIT = 10
 """RFC 7208 §4.6.4: terms that cause DNS queries, per check_host() evaluation."""
@@ -55,14 +61,6 @@ class TempError(Exception):
     """A DNS query failed (timeout, SERVFAIL): try again later, never a verdict."""
 
 
-class Pending(Exception):
-    """Raised by a snapshot lookup for an answer the collect phase has not fetched yet."""
-
-    def __init__(self, name: str, rdtype: str) -> None:
-        super().__init__(f"{name} {rdtype}")
-        self.query = (name, rdtype)
-
-
 class _IpDependent(Exception):
     """A macro needs the sender's IP, which a walk does not have."""
 
@@ -74,8 +72,10 @@ _DOMAIN_END = re.compile(r"\." + _TOPLABEL + r"\.?$")
 _MODIFIER = re.compile(r"^([A-Za-z][A-Za-z0-9\-_.]*)=(.*)$", re.S)
 _DIRECTIVE = re.compile(r"^([+\-~?]?)([A-Za-z][A-Za-z0-9\-_.]*)(.*)$", re.S)
 _DUAL_CIDR = re.compile(r"^(.*?)(?:/(0|[1-9][0-9]?))?(?://(0|[1-9][0-9]{0,2}))?$", re.S)
-_IP4 = re.compile(r"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}"
-                  r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$")
+_IP4 = re.compile(
+    r"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}"
+    r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"
+)
 _MACRO_LETTERS = "slodipvh"
 _EXP_LETTERS = _MACRO_LETTERS + "crt"
 _MACRO_TOKEN = re.compile(r"%\{([A-Za-z])([0-9]*)(r?)([.\-+,/_=]*)\}", re.I)
@@ -107,7 +107,7 @@ def parse_macro_string(text: str, letters: str = _MACRO_LETTERS, *, space_ok: bo
                 continue
             match = _MACRO_TOKEN.match(text, i)
             if not match:
-                raise PermError(f"invalid macro at {text[i:i + 8]!r}")
+                raise PermError(f"invalid macro at {text[i : i + 8]!r}")
             letter = match.group(1)
             if letter.lower() not in letters:
                 raise PermError(f"macro letter %{{{letter}}} is not allowed here")
@@ -357,8 +357,14 @@ def walk(domain: str, lookup: Lookup) -> SpfOutcome:
 def _run(ctx: _Context, domain: str) -> SpfOutcome:
     def outcome(result: SpfResult, reason: str, explanation: str | None = None) -> SpfOutcome:
         return SpfOutcome(
-            result, reason, explanation, ctx.lookups, ctx.void, tuple(ctx.chain),
-            ctx.ptr_used, tuple(ctx.unevaluated),
+            result,
+            reason,
+            explanation,
+            ctx.lookups,
+            ctx.void,
+            tuple(ctx.chain),
+            ctx.ptr_used,
+            tuple(ctx.unevaluated),
         )
 
     if not _valid_domain(domain):
@@ -650,3 +656,148 @@ def _explain(ctx: _Context, domain: str, record: SpfRecord) -> str | None:
         return _expand(ctx, parse_macro_string(text, _EXP_LETTERS, space_ok=True), domain)
     except (PermError, TempError, _IpDependent):
         return None
+
+
+# --------------------------------------------------------------------------- the email.spf check
+
+CHECK_ID = "email.spf"
+
+
+def collect(store: Gathered) -> Collector:
+    """Fetch what a walk of the domain's record needs, one dependency level per batch."""
+    while True:
+        snapshot = SnapshotLookup(store.dns)
+        with contextlib.suppress(Pending):
+            walk(store.domain, snapshot)
+        if not snapshot.missing:
+            return
+        yield list(dict.fromkeys(snapshot.missing))
+
+
+def _top_terms(record: str) -> list[str]:
+    return [term for term in record.split(" ")[1:] if term]
+
+
+def evaluate(store: Gathered, expect: EmailExpectation) -> CheckResult:
+    """Exactly one valid record, within the limits, ending in -all/~all, with the spec's includes."""
+    domain = store.domain
+    answer = store.answer(domain, "TXT")
+    if not answer.ok:
+        return dns_error(CHECK_ID, answer, f"the TXT records of {domain}")
+    records = select_records(answer)
+    if not records:
+        return result(
+            CHECK_ID,
+            Status.FAIL,
+            f"no SPF record at {domain}",
+            {"txt_records": list(answer.records)[:10]},
+            f"publish one TXT record at {domain}: v=spf1 <your senders> -all",
+        )
+    if len(records) > 1:
+        return result(
+            CHECK_ID,
+            Status.FAIL,
+            f"{len(records)} SPF records at {domain}: receivers give permerror",
+            {"records": sorted(records)},
+            "merge them into one v=spf1 record",
+        )
+    record = records[0]
+    outcome = walk(domain, store.snapshot())
+    evidence: dict[str, Any] = {
+        "record": record,
+        "lookups": outcome.lookups,
+        "limit": LOOKUP_LIMIT,
+        "void_lookups": outcome.void_lookups,
+        "void_limit": VOID_LIMIT,
+        "chain": list(outcome.chain),
+    }
+    if outcome.unevaluated:
+        evidence["ip_dependent_terms"] = list(outcome.unevaluated)
+    if outcome.result is SpfResult.TEMPERROR:
+        return result(
+            CHECK_ID,
+            Status.ERROR,
+            f"SPF evaluation hit a DNS failure: {outcome.reason}",
+            evidence,
+            "retry; if it persists, fix the name servers of the domain named",
+        )
+    if outcome.result is SpfResult.PERMERROR:
+        return result(
+            CHECK_ID, Status.FAIL, f"SPF permerror: {outcome.reason}", evidence, _permerror_fix(outcome)
+        )
+    terms = [t.lower() for t in _top_terms(record)]
+    ending = next((t for t in terms if t.lstrip("+-~?") == "all"), None)
+    evidence["all"] = ending
+    if outcome.result is SpfResult.PASS:
+        return result(
+            CHECK_ID,
+            Status.FAIL,
+            "SPF lets any host send as this domain (+all)",
+            evidence,
+            "end the record with -all (or ~all) instead of +all",
+        )
+    if outcome.result is SpfResult.NEUTRAL and ending == "?all":
+        return result(
+            CHECK_ID,
+            Status.FAIL,
+            "SPF ends in ?all: unlisted senders are neutral, not refused",
+            evidence,
+            "end the record with -all (or ~all)",
+        )
+    missing = [inc for inc in expect.spf_includes if inc.lower() not in outcome.chain]
+    if missing:
+        evidence["missing_includes"] = missing
+        return result(
+            CHECK_ID,
+            Status.FAIL,
+            "SPF lacks the spec's includes: " + ", ".join(missing),
+            evidence,
+            "add " + " ".join(f"include:{inc}" for inc in missing) + " before the all term",
+        )
+    if ending is None:
+        return result(
+            CHECK_ID,
+            Status.WARN,
+            "SPF has no all term: unlisted senders are neutral",
+            evidence,
+            "end the record with -all (or ~all)",
+        )
+    if outcome.result is SpfResult.SOFTFAIL and expect.spf_all == "-all":
+        return result(
+            CHECK_ID,
+            Status.WARN,
+            "SPF ends in ~all, the spec asks for -all",
+            evidence,
+            "end the record with -all",
+        )
+    if outcome.ptr_used or any(t.lstrip("+-~?").startswith("ptr") for t in terms):
+        return result(
+            CHECK_ID,
+            Status.WARN,
+            "SPF uses ptr, which RFC 7208 says not to use",
+            evidence,
+            "replace ptr with ip4:/ip6: or a: terms",
+        )
+    if expect.sends_mail is False and outcome.lookups:
+        return result(
+            CHECK_ID,
+            Status.WARN,
+            "the domain sends no mail but SPF authorises senders",
+            evidence,
+            "publish v=spf1 -all for a domain that sends no mail",
+        )
+    summary = f"one valid SPF record, {outcome.lookups}/{LOOKUP_LIMIT} lookups, ends in {ending}"
+    return result(CHECK_ID, Status.PASS, summary, evidence)
+
+
+def _permerror_fix(outcome: SpfOutcome) -> str:
+    reason = outcome.reason
+    if "DNS lookups" in reason:
+        return "cut include/a/mx/ptr/exists terms (flatten includes to ip4:/ip6:) to stay within 10 lookups"
+    if "void lookups" in reason:
+        return "remove terms that point at names with no records"
+    if "loop" in reason:
+        return "break the include/redirect loop"
+    if "SPF record" in reason:
+        return "fix or remove the include/redirect whose target has no SPF record"
+    return "fix the record's syntax (RFC 7208 §12)"
