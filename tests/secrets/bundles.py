@@ -72,7 +72,8 @@ def write_hardened_bundle(root: Path) -> None:
         'const password = "";\n'
         "const token = null;\n"
         'const headers = { Authorization: "Bearer " + session.access_token };\n'
-        'const placeholder = { secret: "<your-key>", apiKey: "changeme", smtp: "smtp://user:${SMTP_PASS}@host" };\n'
+        'const placeholder = { secret: "<your-key>", apiKey: "changeme" };\n'
+        'const mailer = "smtp://user:${SMTP_PASS}@host";\n'
         f'const requestId = "{rnd(8, "0123456789abcdef")}-4d5a-4b6c-8e9f-{rnd(12, "0123456789abcdef")}";\n'
         f'const chunk = "{rnd(64, "0123456789abcdef")}";\n'
         'const TOKEN_ENV = "CLOUDFLARE_API_TOKEN";\n'

@@ -22,7 +22,8 @@ def sample_log() -> tuple[str, dict[LogKind, int], list[str]]:
     canaries = [bearer, opaque, basic, session, openai, stripe, email]
     text = "\n".join(
         [
-            "2024-01-15T12:30:45.123Z INFO request_id=1700000000123 GET /api/chat 200 512 1034 took=1234567890ms",
+            "2024-01-15T12:30:45.123Z INFO request_id=1700000000123 GET /api/chat 200 512 1034 "
+            "took=1234567890ms",
             f'2024-01-15T12:30:46.001Z INFO headers={{"authorization": "Bearer {bearer}", '
             f'"cookie": "session={session}; theme=dark"}}',
             f"2024-01-15T12:30:47+01:00 WARN signup {email} phone +14155550123 alt (415) 555-0199",
@@ -30,7 +31,8 @@ def sample_log() -> tuple[str, dict[LogKind, int], list[str]]:
             f"2024-01-15 12:30:49 DEBUG upstream call with bearer {opaque} callback 415-555-0123",
             f"2024-01-15 12:30:50 ERROR Authorization: Bearer {openai} failed; key={stripe}",
             "2024-01-15 12:30:51 INFO Set-Cookie: sid=" + rnd(24) + "; HttpOnly; Secure",
-            "2024-01-15 12:30:52 INFO uuid=3f2b8c1e-4d5a-4b6c-8e9f-0a1b2c3d4e5f at 12:30:52.123 +0100 dial +44 20 7946 0958",
+            "2024-01-15 12:30:52 INFO uuid=3f2b8c1e-4d5a-4b6c-8e9f-0a1b2c3d4e5f at 12:30:52.123 +0100 "
+            "dial +44 20 7946 0958",
             "",
         ]
     )
