@@ -30,7 +30,12 @@ _WORKERS = 16
 
 
 def collect_email(
-    domain: str, lookup: Lookup, expectation: EmailExpectation, http_get: HttpGet, executor: Executor
+    domain: str,
+    lookup: Lookup,
+    expectation: EmailExpectation,
+    http_get: HttpGet,
+    executor: Executor,
+    deadline: float | None = None,
 ) -> Gathered:
     """Every DNS answer and the MTA-STS policy file the mail checks need, fetched concurrently."""
     collectors: list[Callable[[Gathered], Collector]] = [
@@ -41,7 +46,7 @@ def collect_email(
         mta_sts.collect,
         tls_rpt.collect,
     ]
-    return gather(domain.rstrip(".").lower(), collectors, lookup, http_get, executor)
+    return gather(domain.rstrip(".").lower(), collectors, lookup, http_get, executor, deadline=deadline)
 
 
 def evaluate_email(gathered: Gathered, expectation: EmailExpectation) -> list[CheckResult]:
@@ -55,14 +60,22 @@ def check_email(
     expectation: EmailExpectation,
     http_get: HttpGet,
     executor: Executor | None = None,
+    deadline: float | None = None,
 ) -> list[CheckResult]:
     """Results for email.mx, email.spf, email.dkim, email.dmarc, email.mta_sts and email.tls_rpt.
 
     ``domain`` is the A-label form. ``http_get(url)`` returns ``(status, body_text)`` or an error
     reason (raising works too); it must verify TLS, cap the body and time out. Pass the run's
-    ``executor`` to share its threads; submitted tasks never wait on other tasks.
+    ``executor`` to share its threads; this call blocks on that pool, so call it from a thread
+    outside it (its tasks never wait on each other). ``deadline`` bounds the collect phase in
+    seconds; whatever is unanswered by then is reported as ``error``.
     """
     if executor is not None:
-        return evaluate_email(collect_email(domain, lookup, expectation, http_get, executor), expectation)
-    with ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="mail") as own:
-        return evaluate_email(collect_email(domain, lookup, expectation, http_get, own), expectation)
+        gathered = collect_email(domain, lookup, expectation, http_get, executor, deadline)
+        return evaluate_email(gathered, expectation)
+    own = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="mail")
+    try:
+        gathered = collect_email(domain, lookup, expectation, http_get, own, deadline)
+    finally:
+        own.shutdown(wait=False, cancel_futures=True)
+    return evaluate_email(gathered, expectation)

@@ -9,6 +9,7 @@ read the frozen snapshot only, so they are pure and unit-testable offline.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
@@ -109,11 +110,18 @@ def gather(
     lookup: Lookup,
     http_get: HttpGet,
     executor: Executor,
+    *,
+    deadline: float | None = None,
 ) -> Gathered:
-    """Drive every collector to completion, running independent requests concurrently."""
+    """Drive every collector to completion, running independent requests concurrently.
+
+    ``deadline`` (seconds) bounds the whole phase: requests still unanswered then are recorded
+    as errors ("no answer before the deadline"), so a stuck step never hangs the run.
+    """
     store = Gathered(domain)
     in_flight: dict[Request, Future[DnsAnswer | FetchResult]] = {}
     waiting: dict[int, tuple[Collector, set[Request]]] = {}
+    ends = None if deadline is None else time.monotonic() + deadline
 
     def advance(index: int, gen: Collector) -> None:
         for batch in gen:
@@ -129,20 +137,31 @@ def gather(
             return
         waiting.pop(index, None)
 
+    def record(request: Request, value: DnsAnswer | FetchResult) -> None:
+        if isinstance(request, DnsQuery):
+            if not isinstance(value, DnsAnswer):
+                value = DnsAnswer(request.name, request.rdtype, Rcode.ERROR, error=str(value))
+            store.dns[(name_key(request.name), request.rdtype)] = value
+        else:
+            store.http[request.url] = value if not isinstance(value, DnsAnswer) else "no answer"
+
     for index, make in enumerate(collectors):
         advance(index, make(store))
     while waiting:
-        done, _ = wait(list(in_flight.values()), return_when=FIRST_COMPLETED)
+        left = None if ends is None else max(0.0, ends - time.monotonic())
+        done, _ = wait(list(in_flight.values()), timeout=left, return_when=FIRST_COMPLETED)
+        if not done:  # the deadline passed: give up on everything outstanding
+            for request, future in in_flight.items():
+                future.cancel()
+                record(request, f"no answer before the {deadline}s deadline")
+            in_flight.clear()
         for request, future in list(in_flight.items()):
             if future in done:
                 del in_flight[request]
-                value = future.result()
-                if isinstance(request, DnsQuery):
-                    assert isinstance(value, DnsAnswer)
-                    store.dns[(name_key(request.name), request.rdtype)] = value
-                else:
-                    assert not isinstance(value, DnsAnswer)
-                    store.http[request.url] = value
+                try:
+                    record(request, future.result())
+                except BaseException as exc:  # cancelled by a shutting-down pool: an error, not a crash
+                    record(request, f"not run: {type(exc).__name__}")
         for index, (gen, needed) in list(waiting.items()):
             if all(store.has(request) for request in needed):
                 advance(index, gen)
