@@ -1,9 +1,175 @@
-"""CLI commands for this area (registered by launchready.cli)."""
+"""``launchready verify`` and ``launchready checks``: a thin layer over ``launchready.verify``."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TypeVar
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from launchready.exitcodes import ExitCode
+from launchready.spec.loader import DEFAULT_STACKS_DIR, SpecError
+from launchready.verify import catalogue
+from launchready.verify.http import parse_connect_to, parse_resolve
+from launchready.verify.report import render, render_table, write_atomically
+from launchready.verify.resolver import parse_nameserver
+from launchready.verify.runner import Progress as DomainProgress
+from launchready.verify.runner import (
+    Target,
+    VerifyOptions,
+    VerifyReport,
+    domain_target,
+    run_verify,
+    stack_target,
+)
+
+T = TypeVar("T")
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    junit = "junit"
+    markdown = "markdown"
+    html = "html"
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the root app."""
+    app.command("verify")(verify)
+    app.command("checks")(checks)
+
+
+def _usage(message: str) -> typer.Exit:
+    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(int(ExitCode.USAGE))
+
+
+def _parse_all(values: list[str] | None, parse: Callable[[str], T]) -> list[T]:
+    out = []
+    for value in values or []:
+        try:
+            out.append(parse(value))
+        except ValueError as exc:
+            raise _usage(str(exc)) from None
+    return out
+
+
+def verify(
+    domains: Annotated[list[str] | None, typer.Argument(
+        help="domains to check against the launch-ready baseline (IDN allowed)", show_default=False)] = None,
+    stack: Annotated[list[str] | None, typer.Option(
+        "--stack", "-s", help="check a stack's domain against its site spec (repeatable)")] = None,
+    stacks_dir: Annotated[Path, typer.Option(
+        help="where Pulumi.<stack>.yaml files live")] = DEFAULT_STACKS_DIR,
+    nameserver: Annotated[list[str] | None, typer.Option(
+        help="ask this DNS server instead of the system resolvers: IP or IP:PORT (repeatable)")] = None,
+    resolve: Annotated[list[str] | None, typer.Option(
+        help="HOST:PORT:ADDR - connect there, keeping SNI and Host as HOST (like curl)")] = None,
+    connect_to: Annotated[list[str] | None, typer.Option(
+        help="HOST:PORT:ADDR:PORT2 - like --resolve, to another port too (like curl)")] = None,
+    ca_bundle: Annotated[Path | None, typer.Option(help="PEM file of trusted roots (private CAs)")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="output format")] = Format.table,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="write the report to this file (atomically) instead of stdout")] = None,
+    only: Annotated[list[str] | None, typer.Option(help="run only checks whose id starts with this")] = None,
+    skip: Annotated[list[str] | None, typer.Option(help="skip checks whose id starts with this")] = None,
+    timeout: Annotated[float, typer.Option(help="seconds per network step")] = 5.0,
+    deadline: Annotated[float, typer.Option(help="seconds for the whole run")] = 300.0,
+    concurrency: Annotated[int, typer.Option(help="network steps in flight at once")] = 16,
+    probe_rate_limits: Annotated[bool, typer.Option(
+        help="send request bursts to test the app's rate limits (app.rate_limit)")] = False,
+) -> None:
+    """Check live DNS, email, TLS and HTTP (and app/Cloudflare state) against the spec or baseline.
+
+    Exit codes: 0 no required check failed, 1 a required check failed, 2 usage or stack-file
+    error, 3 nothing could be checked.
+
+    Example: launchready verify --stack example --format html --output report.html
+    """
+    if not domains and not stack:
+        raise _usage("give at least one DOMAIN or --stack NAME")
+    if timeout <= 0 or deadline <= 0 or concurrency < 1:
+        raise _usage("--timeout and --deadline must be positive and --concurrency at least 1")
+    if ca_bundle is not None and not ca_bundle.is_file():
+        raise _usage(f"--ca-bundle {ca_bundle}: no such file")
+    for prefix in [*(only or []), *(skip or [])]:
+        if not catalogue.select([prefix]):
+            raise _usage(f"no check id starts with {prefix!r}; see `launchready checks`")
+    targets: list[Target] = []
+    for domain in domains or []:
+        try:
+            targets.append(domain_target(domain))
+        except ValueError as exc:
+            raise _usage(f"{domain!r}: {exc}") from None
+    for name in stack or []:
+        try:
+            targets.append(stack_target(name, stacks_dir))
+        except SpecError as exc:
+            raise _usage(exc.render()) from None
+    nameservers = _parse_all(nameserver, parse_nameserver)
+    overrides = _parse_all(resolve, parse_resolve) + _parse_all(connect_to, parse_connect_to)
+    options = VerifyOptions(
+        nameservers=tuple(nameservers), overrides=tuple(overrides),
+        ca_bundle=str(ca_bundle) if ca_bundle else None,
+        only=tuple(only or ()), skip=tuple(skip or ()), timeout=timeout, deadline=deadline,
+        concurrency=concurrency, probe_rate_limits=probe_rate_limits,
+        cloudflare_token=os.environ.get("CLOUDFLARE_API_TOKEN") or None,
+    )
+    try:
+        report = _run_with_progress(targets, options)
+    except KeyboardInterrupt:
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    if output is not None:
+        try:
+            write_atomically(output, render(report, fmt.value))
+        except OSError as exc:
+            raise _usage(f"--output {output}: {exc.strerror or exc}") from None
+        Console(stderr=True).print(f"report written to {output}", highlight=False)
+    elif fmt is Format.table:
+        render_table(report, Console())
+    else:
+        sys.stdout.write(render(report, fmt.value))
+    raise typer.Exit(int(report.exit_code))
+
+
+def _run_with_progress(targets: list[Target], options: VerifyOptions) -> VerifyReport:
+    """A progress bar on stderr when it is a terminal; silent otherwise (pipes, CI logs)."""
+    stderr = Console(stderr=True)
+    if not stderr.is_terminal:
+        return run_verify(targets, options)
+    with Progress(TextColumn("verify"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=stderr, transient=True) as bar:
+        task = bar.add_task("", total=len(targets))
+
+        def observer(event: DomainProgress) -> None:
+            if event.report is not None:
+                bar.update(task, advance=1, description=event.target.label)
+
+        return run_verify(targets, options, observer=observer)
+
+
+def checks(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+) -> None:
+    """List every check: id, scorecard category, level (required gates the exit code) and what it asks."""
+    rows = list(catalogue.CATALOGUE.values())
+    if fmt == "json":
+        typer.echo(json.dumps([{"id": c.id, "category": c.category.value, "level": c.level.value,
+                                "title": c.title} for c in rows], indent=2))
+        return
+    if fmt != "table":
+        raise _usage("--format must be table or json")
+    table = Table(header_style="bold")
+    for column in ("id", "scorecard category", "level", "asks"):
+        table.add_column(column)
+    for check in rows:
+        table.add_row(check.id, check.category.value, check.level.value, check.title)
+    Console().print(table)

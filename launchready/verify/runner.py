@@ -174,12 +174,17 @@ def run_verify(targets: Sequence[Target], options: VerifyOptions | None = None, 
                                         tuple(errored(i, reason) for i in ids), 0.0))
     settings = {
         "nameservers": [str(ns) for ns in options.nameservers] or "system resolvers",
-        "overrides": [f"{o.host}:{o.port} -> {o.endpoint[0]}:{o.endpoint[1]}" for o in options.overrides],
+        "overrides": _shown([f"{o.host}:{o.port} -> {o.endpoint[0]}:{o.endpoint[1]}"
+                             for o in options.overrides]),
         "ca_bundle": options.ca_bundle or "system roots",
         "only": list(options.only), "skip": list(options.skip),
         "timeout_s": options.timeout, "deadline_s": options.deadline,
     }
     return VerifyReport(tuple(reports), round(time.monotonic() - started, 3), started_at, settings)
+
+
+def _shown(items: list[str], limit: int = 6) -> list[str]:
+    return items if len(items) <= limit else [*items[:limit], f"and {len(items) - limit} more"]
 
 
 def _verify_one(target: Target, index: int, total: int, ids: list[str], options: VerifyOptions,
