@@ -412,11 +412,23 @@ class Sandbox:
         return self.web.http_port if self.web else 0
 
     @property
+    def standard_ports(self) -> bool:
+        """True when the sandbox holds 443/80, so plain https:// URLs reach it."""
+        return self.https_port == 443 and self.http_port == 80
+
+    @property
     def resolve_args(self) -> list[str]:
         """``HOST:PORT:ADDR`` for every web host on the HTTPS and HTTP ports actually bound."""
         if self.web is None:
             raise RuntimeError("the sandbox is not started")
         return self.web.resolve_args(self.web_hosts())
+
+    @property
+    def connect_to_args(self) -> list[str]:
+        """``HOST:443:ADDR:PORT`` / ``HOST:80:ADDR:PORT``: right whatever ports were bound."""
+        if self.web is None:
+            raise RuntimeError("the sandbox is not started")
+        return self.web.connect_to_args(self.web_hosts())
 
     @property
     def ca_bundle(self) -> str:

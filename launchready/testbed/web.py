@@ -295,13 +295,30 @@ class WebServer:
         return f"{'https' if tls else 'http'}://{host}{suffix}{path}"
 
     def resolve_args(self, hosts: Iterable[str] | None = None) -> list[str]:
-        """curl-style ``HOST:PORT:ADDR`` overrides for every served host and both ports."""
+        """curl ``--resolve`` form ``HOST:PORT:ADDR`` for the ports actually listening.
+
+        Equivalent to plain https:// URLs only when the server holds 443/80; otherwise use
+        ``connect_to_args``.
+        """
         out = []
         for host in hosts if hosts is not None else self.sites:
             for port in (self.https_port, self.http_port):
                 if port:
-                    out.append(f"{host}:{port}:{self.host}")
+                    out.append(f"{host}:{port}:{self._bracketed}")
         return out
+
+    def connect_to_args(self, hosts: Iterable[str] | None = None) -> list[str]:
+        """curl ``--connect-to`` form ``HOST:443:ADDR:PORT`` (and ``:80:`` for HTTP)."""
+        out = []
+        for host in hosts if hosts is not None else self.sites:
+            for standard, port in ((443, self.https_port), (80, self.http_port)):
+                if port:
+                    out.append(f"{host}:{standard}:{self._bracketed}:{port}")
+        return out
+
+    @property
+    def _bracketed(self) -> str:
+        return f"[{self.host}]" if ":" in self.host else self.host
 
 
 class SilentServer:

@@ -204,6 +204,25 @@ def ask_at(server: DnsServer, timeout: float = 1.0) -> dns.message.Message:
     return response
 
 
+def test_records_and_faults_changed_at_run_time_are_served() -> None:
+    with DnsServer(ZONES) as server:
+        assert ask(server, "new.example.com", "A").rcode() == dns.rcode.NXDOMAIN
+        server.add_records("new.example.com", [("A", "192.0.2.99")])
+        assert texts(ask(server, "new.example.com", "A")) == ["192.0.2.99"]
+        server.set_fault("new.example.com", Fault.SERVFAIL)
+        assert ask(server, "new.example.com", "A").rcode() == dns.rcode.SERVFAIL
+        server.set_fault("new.example.com", None)
+        assert texts(ask(server, "new.example.com", "A")) == ["192.0.2.99"]
+
+
+def test_ipv6_loopback() -> None:
+    with DnsServer(ZONES, host="::1") as server:
+        assert server.nameserver == f"[::1]:{server.port}"
+        query = dns.message.make_query("example.com", "A")
+        response = dns.query.tcp(query, "::1", port=server.port, timeout=1)
+        assert texts(response) == ["192.0.2.10"]
+
+
 def test_bad_record_text_is_a_clear_error() -> None:
     with pytest.raises(ValueError):
         DnsServer({"example.com": [("MX", ["not", "one", "string"])]})

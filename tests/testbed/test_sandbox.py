@@ -67,6 +67,7 @@ def test_example_stack_sandbox_serves_the_spec(spec) -> None:
         # every resolve arg points at the sandbox
         assert all(arg.endswith(":" + box.address) for arg in box.resolve_args)
         assert f"www.example.com:{box.https_port}:{box.address}" in box.resolve_args
+        assert f"www.example.com:443:{box.address}:{box.https_port}" in box.connect_to_args
 
         home = fetch(box, "www.example.com", "/")
         assert home.status == 200
@@ -103,6 +104,12 @@ def test_faults_change_what_is_served(spec) -> None:
             "www.example.com", box.address, box.https_port, timeout=3, ca_bundle=box.ca_bundle))}
         assert results["tls.expiry"].status is Status.WARN
         assert results["tls.protocols"].status is Status.FAIL
+
+
+def test_sandbox_without_privileged_ports_uses_ephemeral_ones(spec) -> None:
+    with Sandbox(spec, privileged_ports=False) as box:
+        assert box.address == "127.0.0.1" and not box.standard_ports
+        assert fetch(box, "www.example.com", "/").status == 200
 
 
 def test_unknown_fault_is_a_clear_error(spec) -> None:

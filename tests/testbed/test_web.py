@@ -119,6 +119,8 @@ def test_huge_body_is_streamed_lazily(server: WebServer, ca: LocalCA) -> None:
 def test_resolve_args_cover_both_ports(server: WebServer) -> None:
     args = server.resolve_args(["a.test"])
     assert args == [f"a.test:{server.https_port}:127.0.0.1", f"a.test:{server.http_port}:127.0.0.1"]
+    assert server.connect_to_args(["a.test"]) == [f"a.test:443:127.0.0.1:{server.https_port}",
+                                                  f"a.test:80:127.0.0.1:{server.http_port}"]
 
 
 def test_silent_server_accepts_and_never_answers() -> None:
