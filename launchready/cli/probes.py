@@ -1,9 +1,129 @@
-"""CLI commands for this area (registered by launchready.cli)."""
+"""``launchready probe``: run only the app security probes of a stack (a thin layer over
+``launchready.probes``), or list the requests they would send with ``--plan``."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from launchready.exitcodes import ExitCode
+from launchready.probes import ProbeOptions, plan_app_probes, run_app_probes
+from launchready.probes.http import RequestRecord
+from launchready.probes.runner import DEFAULT_BUDGET, base_url_for
+from launchready.spec.loader import DEFAULT_STACKS_DIR, SpecError, load_stack
+from launchready.verify import catalogue
+from launchready.verify.report import render, render_table
+from launchready.verify.runner import DomainReport, VerifyReport
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    junit = "junit"
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the root app."""
+    app.command("probe")(probe)
+
+
+def _usage(message: str) -> typer.Exit:
+    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    return typer.Exit(int(ExitCode.USAGE))
+
+
+def probe(
+    stack: Annotated[str, typer.Option("--stack", "-s", help="the stack whose app section to probe")],
+    stacks_dir: Annotated[Path, typer.Option(help="directory of Pulumi.<stack>.yaml")] = DEFAULT_STACKS_DIR,
+    base_url: Annotated[
+        str | None, typer.Option(help="probe this URL instead of app.base_url (e.g. staging)")
+    ] = None,
+    probe_rate_limits: Annotated[
+        bool, typer.Option(help="send bounded request bursts to test rate limits (app.rate_limit)")
+    ] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="output format")] = Format.table,
+    plan: Annotated[bool, typer.Option(help="list the requests the probes would send; send nothing")] = False,
+    budget: Annotated[int, typer.Option(help="most requests this run may send")] = DEFAULT_BUDGET,
+    timeout: Annotated[float, typer.Option(help="seconds per request")] = 5.0,
+    only: Annotated[list[str] | None, typer.Option(help="run only checks whose id starts with this")] = None,
+) -> None:
+    """Probe the app: auth, object/function access, CORS, webhooks, input validation, prompt
+    injection, exposed secrets (and rate limits with --probe-rate-limits).
+
+    Tokens and signing secrets come from the environment variables the spec names.
+    Exit codes: 0 no required check failed, 1 a required check failed, 2 usage or stack-file
+    error, 3 nothing could be checked.
+
+    Example: launchready probe --stack example --base-url https://staging.example.com --plan
+    """
+    if budget < 1 or timeout <= 0:
+        raise _usage("--budget must be at least 1 and --timeout positive")
+    for prefix in only or []:
+        if not prefix.startswith("app") or not catalogue.select([prefix]):
+            raise _usage(f"no app check id starts with {prefix!r}; see `launchready checks`")
+    try:
+        spec = load_stack(stack, stacks_dir)
+    except SpecError as exc:
+        raise _usage(exc.render()) from None
+    if spec.app is None:
+        raise _usage(f"stack {stack!r} has no app section (launchready:site.app) to probe")
+    options = ProbeOptions(
+        base_url=base_url, probe_rate_limits=probe_rate_limits, budget=budget, timeout=timeout,
+        only=tuple(only or ()),
+    )  # fmt: skip
+    target = base_url_for(spec, options)
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in target:
+        raise _usage(f"--base-url {target!r}: expected http(s)://host[:port][/prefix]")
+    if plan:
+        _print_plan(plan_app_probes(spec, options), target, fmt)
+        raise typer.Exit(int(ExitCode.OK))
+    started, clock = dt.datetime.now(dt.UTC), time.monotonic()
+    try:
+        results = run_app_probes(spec, options)
+    except KeyboardInterrupt:
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    took = time.monotonic() - clock
+    report = VerifyReport(
+        domains=(DomainReport(spec.domain, f"stack {stack} (app probes at {target})", tuple(results), took),),
+        duration_s=took,
+        started_at=started,
+        settings={"base_url": target, "probe_rate_limits": probe_rate_limits, "budget": budget},
+    )
+    if fmt is Format.table:
+        render_table(report, Console())
+    else:
+        sys.stdout.write(render(report, fmt.value))
+    raise typer.Exit(int(report.exit_code))
+
+
+def _print_plan(records: list[RequestRecord], target: str, fmt: Format) -> None:
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps({"target": target, "requests": [r.to_dict() for r in records]}, indent=2))
+        sys.stdout.write("\n")
+        return
+    if fmt is not Format.table:
+        raise _usage("--plan prints a table or json")
+    title = f"{len(records)} requests planned against {target} (nothing sent)"
+    table = Table(title=title, header_style="bold")
+    for column in ("#", "probe", "method", "url", "body bytes"):
+        table.add_column(column)
+    for n, record in enumerate(records, 1):
+        table.add_row(str(n), record.probe, record.method, record.url, str(record.body_bytes))
+    Console().print(table)
+    Console(stderr=True).print(
+        "Requests that depend on answers (assets found on the entry page) are not listed; "
+        "bursts are listed in full but stop at the first 429.",
+        highlight=False,
+    )
