@@ -34,6 +34,7 @@ from launchready.testbed.dns_server import DnsServer, RecordText
 from launchready.testbed.web import Route, SilentServer, Site, TlsVersionName, WebServer, security_headers
 
 BADSSL_DOMAIN = "badssl.test"
+OTHER_SITE = "elsewhere.example"
 HUGE_BODY_BYTES = 100 * 1024 * 1024
 
 
@@ -66,15 +67,15 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("tls-v1-1", "tls.protocols", "TLS 1.1", profile="legacy11"),
     Scenario("tls-v1-2", "tls.tls13", "not offered", profile="tls12"),
     Scenario("no-hsts", "http.hsts", "Strict-Transport-Security"),
-    Scenario("short-hsts", "http.hsts", "max-age=300"),
-    Scenario("two-hop", "http.canonical_redirect", "two-hop"),
+    Scenario("short-hsts", "http.hsts", "300"),
+    Scenario("two-hop", "http.canonical_redirect", "hop.two-hop.badssl.test"),
     Scenario("redirect-loop", "http.canonical_redirect", "loop"),
     Scenario("other-host", "http.canonical_redirect", "elsewhere.example"),
     Scenario("missing-headers", "http.csp", "Content-Security-Policy"),
     Scenario("mixed-content", "http.mixed_content", "http://"),
     Scenario("insecure-cookie", "http.cookies", "session"),
 )
-"""The HTTP ones are served for the HTTP checks (H2a's); TLS ones are classified in this repo's tests."""
+"""Each is classified by the real verify pipeline in ``tests/testbed/test_badssl_verify.py``."""
 
 PROFILES: dict[str, tuple[TlsVersionName, TlsVersionName]] = {
     "modern": ("1.2", "1.3"), "legacy": ("1.0", "1.3"), "legacy11": ("1.1", "1.3"),
@@ -87,7 +88,14 @@ MIXED_HOME = ('<!doctype html><title>mixed</title>'
 
 
 class BadSsl:
-    """Every scenario plus ``good.badssl.test`` on loopback; ``ca_bundle`` trusts the good root."""
+    """Every scenario plus ``good.badssl.test`` on loopback, with a DNS server for them.
+
+    Each scenario is its own little domain: the apex ``<name>.badssl.test`` is the site and
+    ``www.<name>.badssl.test`` redirects to it (so HTTP checks have a canonical host), both
+    resolving to 127.0.0.1 through ``nameserver``. Servers listen on ephemeral ports, so
+    ``connect_to_args`` send ports 443/80 of every host to the right server. ``ca_bundle``
+    trusts the main root; ``untrusted`` is a second CA that nothing trusts.
+    """
 
     def __init__(self, directory: Path | None = None) -> None:
         self._own_dir = directory is None
@@ -96,6 +104,7 @@ class BadSsl:
         self.untrusted = LocalCA(self.directory, "launchready untrusted root")
         self.servers: dict[str, WebServer] = {}
         self.silent = SilentServer()
+        self.dns: DnsServer | None = None
         self._sites: dict[str, list[Site]] = {profile: [] for profile in PROFILES}
         self._build()
 
@@ -103,79 +112,102 @@ class BadSsl:
     def ca_bundle(self) -> str:
         return str(self.ca.root_path)
 
-    def _cert(self, host: str) -> IssuedCert:
-        return self.ca.issue([host])
+    @property
+    def nameserver(self) -> str:
+        if self.dns is None:
+            raise RuntimeError("BadSsl is not started")
+        return self.dns.nameserver
 
     def _build(self) -> None:
         good = f"good.{BADSSL_DOMAIN}"
-        self._sites["modern"].append(Site(good, self._cert(good), headers=security_headers(),
-                                          cookies=["session=ok; Secure; HttpOnly; SameSite=Lax"],
-                                          routes=_monitor_routes()))
+        names = [good, f"www.{good}"]
+        cert = self.ca.issue(names)
+        self._sites["modern"] += [
+            Site(good, cert, headers=security_headers(),
+                 cookies=["session=ok; Path=/; Secure; HttpOnly; SameSite=Lax"],
+                 routes=_monitor_routes()),
+            Site(names[1], cert, headers=security_headers(), redirect=f"https://{good}{{path}}"),
+        ]
         for scenario in SCENARIOS:
-            self._sites[scenario.profile].append(self._site(scenario))
+            self._sites[scenario.profile] += self._pair(scenario)
 
-    def _site(self, scenario: Scenario) -> Site:
-        host, name = scenario.host, scenario.name
-        site = Site(host, self._cert(host), headers=security_headers())
-        match name:
+    def _issue(self, scenario: Scenario, names: list[str]) -> IssuedCert:
+        match scenario.name:
             case "expired":
-                site.cert = self.ca.issue([host], validity="expired")
+                return self.ca.issue(names, validity="expired")
             case "not-yet-valid":
-                site.cert = self.ca.issue([host], validity="not_yet_valid")
+                return self.ca.issue(names, validity="not_yet_valid")
             case "short-lived":
-                site.cert = self.ca.issue([host], validity="short_lived")
+                return self.ca.issue(names, validity="short_lived")
             case "wrong-host":
-                site.cert = self._cert(f"other.{BADSSL_DOMAIN}")
+                return self.ca.issue([f"other.{BADSSL_DOMAIN}"])
             case "self-signed":
-                site.cert = self.ca.issue([host], self_signed=True)
+                return self.ca.issue(names, self_signed=True)
             case "untrusted-root":
-                site.cert = self.untrusted.issue([host])
-            case "incomplete-chain":
-                site.send_chain = False
+                return self.untrusted.issue(names)
             case "rsa1024":
-                site.cert = self.ca.issue([host], key="rsa1024")
+                return self.ca.issue(names, key="rsa1024")
             case "sha1":
-                site.cert = self.ca.issue([host], digest="sha1")
+                return self.ca.issue(names, digest="sha1")
+        return self.ca.issue(names)
+
+    def _pair(self, scenario: Scenario) -> list[Site]:
+        """The scenario's apex site, its www redirect and any extra hop, one fault each."""
+        apex, www = scenario.host, f"www.{scenario.host}"
+        names = [apex, www]
+        cert = self._issue(scenario, names)
+        chain = scenario.name != "incomplete-chain"
+        site = Site(apex, cert, send_chain=chain, headers=security_headers())
+        other = Site(www, cert, send_chain=chain, headers=security_headers(),
+                     redirect=f"https://{apex}{{path}}")
+        extra: list[Site] = []
+        match scenario.name:
             case "no-hsts":
                 site.headers = security_headers(hsts=None)
             case "short-hsts":
                 site.headers = security_headers(hsts="max-age=300")
             case "two-hop":
-                site.redirect = f"https://hop.{host}{{path}}"
+                hop = f"hop.{apex}"
+                other.redirect = f"https://{hop}{{path}}"
+                extra.append(Site(hop, self.ca.issue([hop]), headers=security_headers(),
+                                  redirect=f"https://{apex}{{path}}"))
             case "redirect-loop":
-                site.redirect = f"https://loop.{host}{{path}}"
+                site.redirect = f"https://{www}{{path}}"
             case "other-host":
-                site.redirect = "https://elsewhere.example{path}"
+                other.redirect = f"https://{OTHER_SITE}{{path}}"
             case "missing-headers":
-                site.headers = {"Strict-Transport-Security": "max-age=31536000"}
+                site.headers = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains"}
             case "mixed-content":
                 site.home = MIXED_HOME
             case "insecure-cookie":
                 site.cookies = ["session=abc123; Path=/"]
-        return site
+        return [site, other, *extra]
 
-    def _companions(self) -> Iterable[Site]:
-        """Second hops for the redirect scenarios (same certificate root, modern profile)."""
-        two_hop = f"two-hop.{BADSSL_DOMAIN}"
-        loop = f"redirect-loop.{BADSSL_DOMAIN}"
-        yield Site(f"hop.{two_hop}", self._cert(f"hop.{two_hop}"), headers=security_headers(),
-                   redirect=f"https://www.{two_hop}{{path}}")
-        yield Site(f"www.{two_hop}", self._cert(f"www.{two_hop}"), headers=security_headers())
-        yield Site(f"loop.{loop}", self._cert(f"loop.{loop}"), headers=security_headers(),
-                   redirect=f"https://{loop}{{path}}")
+    def hosts(self) -> list[str]:
+        return [host for sites in self._sites.values() for host in (s.host for s in sites)]
 
     def __enter__(self) -> BadSsl:
-        self._sites["modern"].extend(self._companions())
         for profile, sites in self._sites.items():
             tls_min, tls_max = PROFILES[profile]
             server = WebServer(sites, tls_min=tls_min, tls_max=tls_max)
             server.start()
             self.servers[profile] = server
         self.silent.__enter__()
+        zones: dict[str, list[tuple[str, RecordText]]] = {
+            BADSSL_DOMAIN: [("SOA", f"ns.{BADSSL_DOMAIN} hostmaster.{BADSSL_DOMAIN} 1 7200 3600 "
+                                    "1209600 300"), ("NS", f"ns.{BADSSL_DOMAIN}")],
+            f"ns.{BADSSL_DOMAIN}": [("A", "127.0.0.1")],
+        }
+        for host in [*self.hosts(), OTHER_SITE]:  # the other site exists, it just is not ours
+            zones[host] = [("A", "127.0.0.1")]
+        self.dns = DnsServer(zones)
+        self.dns.start()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        if self.dns is not None:
+            self.dns.stop()
         for server in self.servers.values():
             server.stop()
         self.silent.__exit__(exc_type, exc, tb)
@@ -183,13 +215,17 @@ class BadSsl:
             shutil.rmtree(self.directory, ignore_errors=True)
 
     def endpoint(self, name: str) -> tuple[str, str, int]:
-        """``(host, address, port)`` of a scenario by name (``good`` for the good site)."""
+        """``(host, address, port)`` of a scenario's apex by name (``good`` for the good site)."""
         if name == "good":
             server = self.servers["modern"]
             return f"good.{BADSSL_DOMAIN}", server.host, server.https_port
         scenario = next(s for s in SCENARIOS if s.name == name)
         server = self.servers[scenario.profile]
         return scenario.host, server.host, server.https_port
+
+    def connect_to_args(self) -> list[str]:
+        """``HOST:443:127.0.0.1:PORT`` and ``HOST:80:...`` for every host, each to its server."""
+        return [arg for server in self.servers.values() for arg in server.connect_to_args()]
 
 
 def _monitor_routes() -> dict[str, Route]:

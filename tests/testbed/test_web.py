@@ -137,21 +137,23 @@ def test_https_server_without_certificates_is_a_clear_error() -> None:
         WebServer([Site("x.test")]).start()
 
 
-def test_badssl_companion_hops(tmp_path: Path) -> None:
+def test_badssl_two_hop_redirect(tmp_path: Path) -> None:
     with BadSsl(tmp_path) as bed:
         host, address, port = bed.endpoint("two-hop")
+        host = f"www.{host}"
         ctx = ssl.create_default_context(cafile=bed.ca_bundle)
         hops = []
-        for _ in range(3):
+        for _ in range(4):
             conn = http.client.HTTPSConnection(host, port, timeout=3, context=ctx)
             conn.sock = ctx.wrap_socket(socket.create_connection((address, port), timeout=3),
                                         server_hostname=host)
             conn.request("GET", "/?b=1")
             response = conn.getresponse()
-            hops.append(response.status)
             location = response.getheader("Location")
-            assert location is None or location.endswith("/?b=1")
+            hops.append((host, response.status))
             if not location:
                 break
+            assert location.endswith("/?b=1")
             host = location.split("/")[2]
-        assert hops == [301, 301, 200]
+        assert hops == [("www.two-hop.badssl.test", 301), ("hop.two-hop.badssl.test", 301),
+                        ("two-hop.badssl.test", 200)]
