@@ -39,7 +39,8 @@ def _host(url: str | None) -> str:
 
 def _not_served(chain: RedirectChain) -> bool:
     """The host has no address at all (a definitive DNS observation, not a failure to observe)."""
-    return bool(chain.error and "does not resolve" in chain.error)
+    first = chain.hops[0] if chain.hops else None
+    return bool(first is not None and first.error and "does not resolve" in first.error)
 
 
 def _web(obs: DomainObservations, check_id: str) -> WebObservations | CheckResult:
@@ -135,6 +136,8 @@ def check_canonical_redirect(obs: DomainObservations, expect: Expectation) -> Ch
     target = first.location or ""
     parts = urlsplit(target)
     landed = _host(target)
+    if parts.scheme.lower() not in ("http", "https"):
+        return failed(cid, f"{other} redirects to a non-HTTP scheme: {target}", evidence, fix)
     if landed not in (canonical, other):
         return failed(cid, f"{other} redirects to another site ({landed or target})", evidence, fix)
     hops_to_canonical = next((n for n, hop in enumerate(chain.hops) if _host(hop.url) == canonical),

@@ -108,7 +108,7 @@ def detect_canonical(collector: Collector, expect: Expectation) -> tuple[Expecta
     chain = collector.run_all({start: lambda: collector.http.follow(start)}, _late_chain)[start]
     first = chain.first
     to_www = first is not None and first.is_redirect and urlsplit(first.location or "").hostname == www
-    apex_unserved = bool(chain.error and "does not resolve" in chain.error)
+    apex_unserved = bool(chain.hops[0].error and "does not resolve" in chain.hops[0].error)
     canonical = www if to_www or apex_unserved else apex
     return with_canonical(expect, canonical), (chain if canonical == apex else None)
 

@@ -7,6 +7,7 @@ characters from hostile servers are escaped so a header cannot rewrite a termina
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -180,10 +181,9 @@ def render(report: VerifyReport, fmt: str) -> str:
     """Any text format by name (``table`` is written to a console by ``render_table``)."""
     renderers = {"json": render_json, "junit": render_junit, "markdown": render_markdown, "html": render_html}
     if fmt == "table":
-        console = Console(record=True, width=140, force_terminal=False, color_system=None)
-        with console.capture():
-            render_table(report, console)
-        return console.export_text()
+        buffer = io.StringIO()
+        render_table(report, Console(file=buffer, width=140, force_terminal=False, color_system=None))
+        return buffer.getvalue()
     return renderers[fmt](report)
 
 

@@ -85,7 +85,7 @@ class Fleet:
 
 
 def _sites(ca: LocalCA) -> list[Site]:
-    def cert(*hosts: str):  # noqa: ANN202 - test helper
+    def cert(*hosts: str):
         return ca.issue(list(hosts))
 
     good_headers = security_headers(csp=GOOD_CSP, hsts="max-age=31536000; includeSubDomains")
