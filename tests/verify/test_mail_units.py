@@ -371,3 +371,29 @@ def test_baseline_expectation() -> None:
     assert expect.sends_mail is None and expect.dkim_selectors == ()
     assert expect.dmarc_policy == "quarantine" and expect.dmarc_rua_required
     assert [s.selector for s in EmailExpectation.baseline(("s1",)).dkim_selectors] == ["s1"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "valid"),
+    [
+        ("%{d}", True),
+        ("x.%{d}", True),
+        ("foo%%", True),
+        ("%{d}.com", True),
+        ("foo.example.xn--zckzah", True),
+        ("foo.com}", False),
+        ("foo%%_", False),
+        ("%{d}com", False),
+        ("museum", False),
+        ("abc.123", False),
+        ("", False),
+    ],
+)
+def test_spf_domain_spec_must_end_in_a_macro_or_a_toplabel(raw: str, valid: bool) -> None:
+    from launchready.verify.mail.spf import PermError, parse_domain_spec
+
+    if valid:
+        parse_domain_spec(raw)
+    else:
+        with pytest.raises(PermError):
+            parse_domain_spec(raw)

@@ -129,8 +129,17 @@ def parse_macro_string(text: str, letters: str = _MACRO_LETTERS, *, space_ok: bo
     return tuple(tokens)
 
 
-def _raw_ends_with_macro(raw: str) -> bool:
-    return raw.endswith("}") or bool(re.search(r"(?<!%)(?:%%)*%[%_-]$", raw))
+def _ends_with_macro(raw: str) -> bool:
+    """True when the last item of a (valid) macro-string is a macro-expand, not a literal."""
+    i, last_is_macro = 0, False
+    while i < len(raw):
+        if raw[i] == "%":
+            match = _MACRO_TOKEN.match(raw, i)
+            i = match.end() if match else i + 2
+            last_is_macro = True
+        else:
+            i, last_is_macro = i + 1, False
+    return last_is_macro
 
 
 def parse_domain_spec(raw: str) -> MacroString:
@@ -138,7 +147,7 @@ def parse_domain_spec(raw: str) -> MacroString:
     if not raw:
         raise PermError("empty domain-spec")
     tokens = parse_macro_string(raw)
-    if not _raw_ends_with_macro(raw):
+    if not _ends_with_macro(raw):
         tail = tokens[-1] if isinstance(tokens[-1], str) else ""
         if not _DOMAIN_END.search(tail):
             raise PermError(f"{raw!r} does not end in a valid top-level label")
