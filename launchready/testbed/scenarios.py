@@ -258,6 +258,22 @@ class SandboxFault(StrEnum):
     NO_CAA = "no_caa"  # dns.caa
 
 
+FAULT_CHECKS: dict[SandboxFault, str] = {
+    SandboxFault.SHORT_HSTS: "http.hsts",
+    SandboxFault.MISSING_CSP: "http.csp",
+    SandboxFault.INSECURE_COOKIE: "http.cookies",
+    SandboxFault.MIXED_CONTENT: "http.mixed_content",
+    SandboxFault.EXPIRING_CERT: "tls.expiry",
+    SandboxFault.EXPIRED_CERT: "tls.expiry",
+    SandboxFault.LEGACY_TLS: "tls.protocols",
+    SandboxFault.MONITOR_DOWN: "http.monitor_urls",
+    SandboxFault.DMARC_NONE: "email.dmarc",
+    SandboxFault.TWO_SPF: "email.spf",
+    SandboxFault.DKIM_MISSING: "email.dkim",
+    SandboxFault.NO_CAA: "dns.caa",
+}
+"""The check each fault is meant to trip (the demo's "what to look for")."""
+
 SPF_INCLUDE_TEXT = "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 -all"
 MAIL_HOST_ADDRESS = "192.0.2.25"
 NAME_SERVERS = ("ada.ns.cloudflare.com", "bob.ns.cloudflare.com")
