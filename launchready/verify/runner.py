@@ -22,7 +22,7 @@ from typing import Any
 from launchready.exitcodes import ExitCode
 from launchready.spec.loader import DEFAULT_STACKS_DIR, load_stack
 from launchready.spec.models import SiteSpec
-from launchready.verify import catalogue, checks_dns, checks_http
+from launchready.verify import catalogue, checks_dns, checks_http, mail, tls
 from launchready.verify.collect import Collector, collect_domain
 from launchready.verify.dnsclient import Lookup
 from launchready.verify.expectations import Expectation, baseline, from_spec, other_of
@@ -30,6 +30,8 @@ from launchready.verify.http import DEFAULT_MAX_BODY, HttpClient, ResolveOverrid
 from launchready.verify.model import CheckResult, Status
 from launchready.verify.resolver import DnsClient, Nameserver
 from launchready.verify.results import errored, result, skipped
+
+TLS_IDS = ("tls.certificate", "tls.expiry", "tls.protocols", "tls.tls13")
 
 EVALUATORS = {**checks_dns.CHECKS, **checks_http.CHECKS}
 """The registry of DNS and HTTP checks, keyed by catalogue id."""
@@ -251,9 +253,6 @@ def _optional(module: str) -> ModuleType | None:
 
 def tls_results(collector: Collector, expect: Expectation, options: VerifyOptions) -> list[CheckResult]:
     """tls.* for every address of the canonical and the other host, each handshake on its own."""
-    tls = _optional("launchready.verify.tls")
-    if tls is None:
-        return []
     canonical = expect.canonical_host or expect.domain
     endpoints: dict[str, tuple[str, str, int]] = {}
     for host in (canonical, other_of(expect.domain, canonical)):
@@ -265,9 +264,8 @@ def tls_results(collector: Collector, expect: Expectation, options: VerifyOption
             for address in collector.lookup.query(host, rdtype).records:
                 endpoints[f"{host}@{address}"] = (host, address, 443)
     if not endpoints:
-        return [errored(i, f"{canonical} has no address to connect to")
-                for i in ("tls.certificate", "tls.expiry", "tls.protocols", "tls.tls13")]
-    jobs = {key: _tls_job(tls, endpoint, options) for key, endpoint in endpoints.items()}
+        return [errored(i, f"{canonical} has no address to connect to") for i in TLS_IDS]
+    jobs = {key: _tls_job(endpoint, options) for key, endpoint in endpoints.items()}
     observations = collector.run_all(jobs, lambda key: tls.TlsObservation(
         *endpoints[key], error="no handshake before the step deadline"))
     out: list[CheckResult] = []
@@ -276,16 +274,16 @@ def tls_results(collector: Collector, expect: Expectation, options: VerifyOption
     return out
 
 
-def _tls_job(tls: ModuleType, endpoint: tuple[str, str, int], options: VerifyOptions) -> Callable[[], Any]:
+def _tls_job(endpoint: tuple[str, str, int], options: VerifyOptions) -> Callable[[], tls.TlsObservation]:
     return lambda: tls.collect_tls(*endpoint, timeout=options.timeout, ca_bundle=options.ca_bundle)
 
 
 def email_results(collector: Collector, expect: Expectation) -> list[CheckResult]:
-    """email.* from the mail package (``check_email``), sharing this run's resolver and pool."""
-    mail = _optional("launchready.verify.mail")
-    check_email = getattr(mail, "check_email", None)
-    if check_email is None:
-        return []
+    """email.* from the mail package, sharing this run's resolver, HTTP client and step pool."""
+    if expect.spec is not None:
+        expectation = mail.EmailExpectation.from_spec(expect.spec)
+    else:
+        expectation = mail.EmailExpectation.baseline()
 
     def http_get(url: str) -> tuple[int, str] | str:
         exchange = collector.http.fetch(url, allow_unverified=False)
@@ -293,9 +291,9 @@ def email_results(collector: Collector, expect: Expectation) -> list[CheckResult
             return exchange.error or "no answer"
         return (exchange.response.status, exchange.response.body)
 
-    found: list[CheckResult] = check_email(collector.lookup, expect.spec or expect.domain, http_get,
-                                           executor=collector.pool)
-    return found
+    remaining = max(0.0, collector.deadline - time.monotonic())
+    return mail.check_email(expect.domain, collector.lookup, expectation, http_get,
+                            executor=collector.pool, deadline=remaining)
 
 
 def app_results(expect: Expectation, options: VerifyOptions) -> list[CheckResult]:

@@ -135,7 +135,8 @@ def _sites(ca: LocalCA) -> list[Site]:
 
 def _zones() -> list[dict[str, list[tuple[str, str]]]]:
     good = _zone("good.test", extra={"status.good.test": [("CNAME", "status-page.hosted.test")]})
-    good["good.test"].append(("DS", "12345 13 2 " + "ab" * 32))
+    good["good.test"] += [("DS", "12345 13 2 " + "ab" * 32), ("MX", "0 ."), ("TXT", "v=spf1 -all")]
+    good["_dmarc.good.test"] = [("TXT", "v=DMARC1; p=reject; sp=reject; rua=mailto:dmarc@good.test")]
     zones = [good, {"status-page.hosted.test": [("A", "127.0.0.1")]}]
     for name in ("nohsts", "shorthsts", "twohop", "loop", "elsewhere", "ftp", "temporary", "pathless",
                  "headers", "unsafe", "mixed", "cookie", "huge", "nohttps", "silent"):
