@@ -3,13 +3,16 @@ the hardened one, and no token, secret or planted key may appear in any result."
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
 from launchready.probes import ProbeOptions, run_app_probes
 from launchready.verify.model import CheckResult, Status
-from tests.apps.common import ENV, SK_LIVE, SK_TEST
+from launchready.verify.report import render
+from launchready.verify.runner import DomainReport, VerifyReport
+from tests.apps.common import CANARIES, ENV, SK_LIVE, SK_TEST
 from tests.probes.conftest import assert_no_canary, site
 
 pytestmark = pytest.mark.integration
@@ -154,3 +157,16 @@ def test_budget_exhaustion_is_reported_as_error(hardened_url: str) -> None:
     results = run_app_probes(site(hardened_url), ProbeOptions(env=ENV, timeout=3, budget=20))
     errors = [r for r in results if r.status is Status.ERROR]
     assert errors and all("budget of 20" in r.summary for r in errors)
+
+
+@pytest.mark.parametrize("fmt", ["json", "junit", "markdown", "html"])
+def test_report_renderers_never_show_a_secret(vulnerable: dict[str, CheckResult], fmt: str) -> None:
+    report = VerifyReport(
+        domains=(DomainReport("example.com", "stack test", tuple(vulnerable.values()), 1.0),),
+        duration_s=1.0,
+        started_at=dt.datetime.now(dt.UTC),
+    )
+    text = render(report, fmt)
+    assert "app.webhooks" in text
+    for canary in CANARIES:
+        assert canary not in text

@@ -60,8 +60,15 @@ def test_vulnerable_app_exits_1_in_every_format(
 def test_hardened_app_exits_0(env: None, tmp_path: Path, fresh_hardened_url: str) -> None:
     # the spec's base_url points nowhere; --base-url overrides it
     stacks = write_stack(tmp_path, "http://127.0.0.1:9")
-    code, out = probe("--stacks-dir", str(stacks), "--base-url", fresh_hardened_url, "--probe-rate-limits",
-                      "--format", "json")  # fmt: skip
+    code, out = probe(
+        "--stacks-dir",
+        str(stacks),
+        "--base-url",
+        fresh_hardened_url,
+        "--probe-rate-limits",
+        "--format",
+        "json",
+    )
     assert code == 0, out
     statuses = {r["id"]: r["status"] for r in json.loads(out)["domains"][0]["checks"]}
     assert set(statuses.values()) == {"pass"}
@@ -70,8 +77,14 @@ def test_hardened_app_exits_0(env: None, tmp_path: Path, fresh_hardened_url: str
 
 def test_plan_sends_nothing_and_redacts_credentials(env: None, tmp_path: Path) -> None:
     # nothing listens on the target: a plan must not need it
-    code, out = probe("--stacks-dir", str(write_stack(tmp_path, "http://127.0.0.1:9")), "--plan",
-                      "--probe-rate-limits", "--format", "json")  # fmt: skip
+    code, out = probe(
+        "--stacks-dir",
+        str(write_stack(tmp_path, "http://127.0.0.1:9")),
+        "--plan",
+        "--probe-rate-limits",
+        "--format",
+        "json",
+    )
     assert code == 0
     plan = json.loads(out)
     methods = {(r["probe"], r["method"]) for r in plan["requests"]}
@@ -114,6 +127,12 @@ def test_literal_token_in_stack_file_is_refused_without_echoing_it(tmp_path: Pat
 
 
 def test_unreachable_app_exits_3(env: None, tmp_path: Path) -> None:
-    code, _ = probe("--stacks-dir", str(write_stack(tmp_path, "http://127.0.0.1:9")), "--timeout", "0.5",
-                    "--format", "json")  # fmt: skip
+    code, _ = probe(
+        "--stacks-dir",
+        str(write_stack(tmp_path, "http://127.0.0.1:9")),
+        "--timeout",
+        "0.5",
+        "--format",
+        "json",
+    )
     assert code == 3

@@ -67,8 +67,12 @@ def test_standard_webhooks_known_answer_and_official_verifier() -> None:
     signed = sign_standard(STD_SECRET, b'{"test": 2432232314}', "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330)
     assert signed.headers["webhook-signature"] == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
     oracle = StandardWebhook(STD_SECRET)
-    assert oracle.sign("msg_p5jXN8AQM9LWM0D4loKWxJek", datetime.fromtimestamp(1614265330, UTC),
-                       b'{"test": 2432232314}') == signed.headers["webhook-signature"]  # fmt: skip
+    assert (
+        oracle.sign(
+            "msg_p5jXN8AQM9LWM0D4loKWxJek", datetime.fromtimestamp(1614265330, UTC), b'{"test": 2432232314}'
+        )
+        == signed.headers["webhook-signature"]
+    )
     now = int(time.time())
     body = event_body("standard_webhooks", "msg_1", now)
     oracle.verify(body, sign_standard(STD_SECRET, body, "msg_1", now).headers)
@@ -127,10 +131,16 @@ def test_signers_agree_with_oracles_on_any_body(text: str, stamp_offset: int, ms
     ],
 )
 def test_generic_hmac(algorithm: str, encoding: str, prefix: str) -> None:
-    hook = Webhook.model_validate({
-        "path": "/hook", "scheme": "generic_hmac", "header": "X-Sig",
-        "algorithm": algorithm, "encoding": encoding, "prefix": prefix,
-    })  # fmt: skip
+    hook = Webhook.model_validate(
+        {
+            "path": "/hook",
+            "scheme": "generic_hmac",
+            "header": "X-Sig",
+            "algorithm": algorithm,
+            "encoding": encoding,
+            "prefix": prefix,
+        }
+    )
     mac = hmac.new(b"s3cret", b"payload", getattr(hashlib, algorithm)).digest()
     expected = mac.hex() if encoding == "hex" else base64.b64encode(mac).decode()
     assert sign(hook, "s3cret", b"payload", "id", 0).headers == {"X-Sig": prefix + expected}
