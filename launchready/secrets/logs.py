@@ -14,11 +14,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from launchready.redact import redact
-from launchready.secrets.engine import locate_secrets
+from launchready.secrets.engine import Spans, locate_secrets
+from launchready.secrets.rules import WORD_CHARS
 from launchready.secrets.tree import TreeLimits, WalkState, is_binary, walk_files
 
 
@@ -31,31 +33,44 @@ class LogKind(StrEnum):
     PHONE = "phone"
 
 
-_AUTHORIZATION = re.compile(
-    r"(?i)(?<![\w-])(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?"
-    r"(?:(?P<scheme>bearer|basic|digest|token|negotiate|apikey)\s+)?(?P<value>[^\s\"',;}\]]{4,})"
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    """A lower-case pattern run on the lowered log (IGNORECASE is far slower in re)."""
+
+    kind: LogKind
+    regex: re.Pattern[str]
+    ignorecase_regex: re.Pattern[str]
+    left: str
+    """Characters that may not stand right before the match."""
+
+
+def _pattern(kind: LogKind, pattern: str, left: str) -> _Pattern:
+    return _Pattern(kind, re.compile(pattern), re.compile(pattern, re.IGNORECASE), left)
+
+
+_PATTERNS = (
+    _pattern(
+        LogKind.AUTHORIZATION,
+        r"authorization[\"']?\s*[:=]\s*[\"']?"
+        r"(?:(?P<scheme>bearer|basic|digest|token|negotiate|apikey)\s+)?(?P<value>[^\s\"',;}\]]{4,})",
+        WORD_CHARS,
+    ),
+    _pattern(LogKind.COOKIE, r"cookie[\"']?\s*[:=]\s*[\"']?(?P<value>[^\s=;\"']+=[^\r\n\"']*)", WORD_CHARS),
+    _pattern(LogKind.BEARER, r"bearer\s+(?P<value>[a-z0-9._~+/=-]{8,})", WORD_CHARS),
+    _pattern(
+        LogKind.PHONE,
+        r"(?P<value>"
+        r"\+[1-9]\d{7,14}(?!\d)"  # E.164
+        r"|\+[1-9]\d{0,3}(?:[ .-]\(?\d{1,4}\)?){2,5}(?![\d])"  # international with separators
+        r"|\([2-9]\d{2}\)\s?\d{3}[-.]\d{4}"  # (415) 555-0123
+        r"|[2-9]\d{2}[-.]\d{3}[-.]\d{4}"  # 415-555-0123, 415.555.0123
+        r")(?![\w]|[.:-]\d)",
+        WORD_CHARS + "+.:/=-",
+    ),
 )
-_COOKIE = re.compile(r"(?i)(?<![\w-])(?:set-)?cookie[\"']?\s*[:=]\s*[\"']?(?P<value>[^\s=;\"']+=[^\r\n\"']*)")
-_BEARER = re.compile(r"(?i)\bbearer\s+(?P<value>[A-Za-z0-9._~+/=-]{8,})")
-_EMAIL = re.compile(
-    r"(?<![\w.%+-])(?P<value>[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24})"
-    r"(?![\w-])"
-)
-_PHONE = re.compile(
-    r"(?<![\w+.:/=-])(?P<value>"
-    r"\+[1-9]\d{7,14}(?!\d)"  # E.164
-    r"|\+[1-9]\d{0,3}(?:[ .-]\(?\d{1,4}\)?){2,5}(?![\d])"  # international with separators
-    r"|\([2-9]\d{2}\)\s?\d{3}[-.]\d{4}"  # (415) 555-0123
-    r"|[2-9]\d{2}[-.]\d{3}[-.]\d{4}"  # 415-555-0123, 415.555.0123
-    r")(?![\w]|[.:-]\d)"
-)
-_PATTERNS: tuple[tuple[LogKind, re.Pattern[str]], ...] = (
-    (LogKind.AUTHORIZATION, _AUTHORIZATION),
-    (LogKind.COOKIE, _COOKIE),
-    (LogKind.BEARER, _BEARER),
-    (LogKind.EMAIL, _EMAIL),
-    (LogKind.PHONE, _PHONE),
-)
+_EMAIL_DOMAIN = re.compile(r"@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])")
+"""Anchored on '@' and extended left in code: a leading local-part class would be tried at every offset."""
+_EMAIL_LOCAL = frozenset(WORD_CHARS + ".%+-")
 _PHONE_DIGITS = range(8, 16)
 CHUNK_BYTES = 4 * 1024 * 1024
 DEFAULT_SAMPLES = 3
@@ -123,11 +138,37 @@ def _is_phone(value: str) -> bool:
     return sum(c.isdigit() for c in value) in _PHONE_DIGITS
 
 
-def _show(kind: LogKind, match: re.Match[str]) -> str:
-    value = match.group("value")
+def _show(kind: LogKind, text: str, match: re.Match[str]) -> str:
+    value = text[slice(*match.span("value"))]
     if kind is LogKind.AUTHORIZATION and match.group("scheme"):
-        return f"{match.group('scheme')} {redact(value)}"
+        return f"{text[slice(*match.span('scheme'))]} {redact(value)}"
     return redact(value)
+
+
+_Candidate = tuple[LogKind, int, int, int, str]
+"""(kind, start of the whole match, start and end of the value, what to show)."""
+
+
+def _pattern_candidates(pattern: _Pattern, text: str, lowered: str | None) -> Iterator[_Candidate]:
+    matches = (
+        pattern.regex.finditer(lowered) if lowered is not None else pattern.ignorecase_regex.finditer(text)
+    )
+    for match in matches:
+        if match.start() > 0 and text[match.start() - 1] in pattern.left:
+            continue
+        start, end = match.span("value")
+        if pattern.kind is LogKind.PHONE and not _is_phone(text[start:end]):
+            continue
+        yield pattern.kind, match.start(), start, end, _show(pattern.kind, text, match)
+
+
+def _email_candidates(text: str) -> Iterator[_Candidate]:
+    for match in _EMAIL_DOMAIN.finditer(text):
+        at = start = match.start()
+        while start > 0 and at - start < 64 and text[start - 1] in _EMAIL_LOCAL:
+            start -= 1
+        if start < at and (start == 0 or text[start - 1] not in _EMAIL_LOCAL):
+            yield LogKind.EMAIL, start, start, match.end(), redact(text[start : match.end()])
 
 
 def scan_log_text(text: str, source: str, *, first_line: int = 1) -> list[LogHit]:
@@ -140,26 +181,19 @@ def scan_log_text(text: str, source: str, *, first_line: int = 1) -> list[LogHit
             newlines = [m.start() for m in re.finditer("\n", text)]
         return first_line + bisect.bisect_left(newlines, offset)
 
-    spans: list[tuple[int, int]] = []
+    claimed = Spans()
     hits: list[tuple[int, LogHit]] = []
     for located in locate_secrets(text, source, filename="log.txt"):
-        spans.append((located.start, located.end))
+        claimed.claim(located.start, located.end)
         found = located.finding
-        hits.append(
-            (
-                located.start,
-                LogHit(LogKind.API_KEY, found.rule_id, source, line_of(located.start), found.redacted),
-            )
-        )
-    for kind, pattern in _PATTERNS:
-        for match in pattern.finditer(text):
-            start, end = match.span("value")
-            if any(start < other_end and other_start < end for other_start, other_end in spans):
-                continue
-            if kind is LogKind.PHONE and not _is_phone(match.group("value")):
-                continue
-            spans.append(match.span())
-            hits.append((start, LogHit(kind, str(kind), source, line_of(start), _show(kind, match))))
+        hit = LogHit(LogKind.API_KEY, found.rule_id, source, line_of(located.start), found.redacted)
+        hits.append((located.start, hit))
+    lowered = text.lower()
+    aligned = lowered if len(lowered) == len(text) else None  # lowering can shift offsets
+    auth, cookie, bearer, phone = (_pattern_candidates(p, text, aligned) for p in _PATTERNS)
+    for kind, match_start, start, end, shown in chain(auth, cookie, bearer, _email_candidates(text), phone):
+        if claimed.claim(match_start, end):
+            hits.append((start, LogHit(kind, str(kind), source, line_of(start), shown)))
     return [hit for _, hit in sorted(hits, key=lambda item: item[0])]
 
 

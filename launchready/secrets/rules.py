@@ -21,9 +21,12 @@ from dataclasses import dataclass
 
 from launchready.secrets.findings import Severity
 
-# A secret never continues into these characters; used instead of \b so keys ending in '-'/'_' match.
+# A secret never continues into these characters (a key may end in '-' or '_', so not \b); the
+# matching check before a key is ``left=KEY_CHARS``.
 _END = r"(?![A-Za-z0-9_-])"
-_START = r"(?<![A-Za-z0-9_-])"
+WORD_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+KEY_CHARS = WORD_CHARS + "-"
+ALNUM_CHARS = WORD_CHARS.rstrip("_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,12 @@ class Rule:
     validator: Callable[[str], bool] | None = None
     """Extra decision on the secret (e.g. decode a JWT); ``False`` drops the match."""
     check_placeholder: bool = True
+    left: str = ""
+    """Characters that may not stand right before the match (a word boundary without a regex
+    look-behind, which would stop Python's re from jumping to the literal prefix)."""
+    ignorecase_regex: re.Pattern[str] | None = None
+    """Set for case-insensitive rules: ``regex`` is lower-case and runs on the lowered text
+    (much faster than IGNORECASE); this one is the fallback when lowering changes offsets."""
 
 
 def shannon_entropy(value: str) -> float:
@@ -78,17 +87,20 @@ def _rule(
     min_entropy: float = 0.0,
     validator: Callable[[str], bool] | None = None,
     check_placeholder: bool = True,
-    flags: int = 0,
+    left: str = "",
+    case_insensitive: bool = False,
 ) -> Rule:
     return Rule(
         id=id,
         description=description,
-        regex=re.compile(pattern, flags),
+        regex=re.compile(pattern),
         severity=severity,
         keywords=keywords,
         min_entropy=min_entropy,
         validator=validator,
         check_placeholder=check_placeholder,
+        left=left,
+        ignorecase_regex=re.compile(pattern, re.IGNORECASE) if case_insensitive else None,
     )
 
 
@@ -98,176 +110,197 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "openai-api-key",
         "OpenAI API key",
-        _START + r"(?P<secret>sk-(?:proj|svcacct|admin|service)-[A-Za-z0-9_-]{40,}"
+        r"(?P<secret>sk-(?:proj|svcacct|admin|service)-[A-Za-z0-9_-]{40,}"
         r"|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|sk-[A-Za-z0-9]{48})" + _END,
         Severity.CRITICAL,
         ("sk-",),
         min_entropy=3.5,
+        left=KEY_CHARS,
     ),
     _rule(
         "anthropic-api-key",
         "Anthropic API key",
-        _START + r"(?P<secret>sk-ant-api\d{2}-[A-Za-z0-9_-]{32,})" + _END,
+        r"(?P<secret>sk-ant-api\d{2}-[A-Za-z0-9_-]{32,})" + _END,
         Severity.CRITICAL,
         ("sk-ant-",),
         min_entropy=3.5,
+        left=KEY_CHARS,
     ),
     _rule(
         "anthropic-admin-key",
         "Anthropic Admin API key",
-        _START + r"(?P<secret>sk-ant-admin\d{2}-[A-Za-z0-9_-]{32,})" + _END,
+        r"(?P<secret>sk-ant-admin\d{2}-[A-Za-z0-9_-]{32,})" + _END,
         Severity.CRITICAL,
         ("sk-ant-",),
         min_entropy=3.5,
+        left=KEY_CHARS,
     ),
     _rule(
         "stripe-live-secret-key",
         "Stripe live secret key",
-        r"\b(?P<secret>sk_live_[A-Za-z0-9]{20,247})\b",
+        r"(?P<secret>sk_live_[A-Za-z0-9]{20,247})\b",
         Severity.CRITICAL,
         ("sk_live_",),
         min_entropy=3.0,
+        left=WORD_CHARS,
     ),
     _rule(
         "stripe-live-restricted-key",
         "Stripe live restricted key",
-        r"\b(?P<secret>rk_live_[A-Za-z0-9]{20,247})\b",
+        r"(?P<secret>rk_live_[A-Za-z0-9]{20,247})\b",
         Severity.CRITICAL,
         ("rk_live_",),
         min_entropy=3.0,
+        left=WORD_CHARS,
     ),
     _rule(
         "stripe-test-key",
         "Stripe test-mode secret or restricted key (no live money, still server-side only)",
-        r"\b(?P<secret>[sr]k_test_[A-Za-z0-9]{20,247})\b",
+        r"(?P<secret>[sr]k_test_[A-Za-z0-9]{20,247})\b",
         Severity.WARNING,
         ("k_test_",),
         min_entropy=3.0,
+        left=WORD_CHARS,
     ),
     _rule(
         "webhook-signing-secret",
         "Webhook signing secret (Stripe / Standard Webhooks whsec_)",
-        r"\b(?P<secret>whsec_[A-Za-z0-9+/=_-]{24,})",
+        r"(?P<secret>whsec_[A-Za-z0-9+/=_-]{24,})",
         Severity.HIGH,
         ("whsec_",),
         min_entropy=3.0,
+        left=WORD_CHARS,
     ),
     _rule(
         "standard-webhooks-signing-key",
         "Standard Webhooks asymmetric signing key (whsk_)",
-        r"\b(?P<secret>whsk_[A-Za-z0-9+/=_-]{24,})",
+        r"(?P<secret>whsk_[A-Za-z0-9+/=_-]{24,})",
         Severity.HIGH,
         ("whsk_",),
         min_entropy=3.0,
+        left=WORD_CHARS,
     ),
     _rule(
         "supabase-service-role-jwt",
         "Supabase service-role key (JWT with role service_role: bypasses row-level security)",
-        r"\b(?P<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})",
+        r"(?P<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})",
         Severity.CRITICAL,
         ("eyj",),
         validator=is_service_role_jwt,
+        left=WORD_CHARS,
     ),
     _rule(
         "supabase-secret-key",
         "Supabase secret API key (sb_secret_)",
-        _START + r"(?P<secret>sb_secret_[A-Za-z0-9_-]{20,})" + _END,
+        r"(?P<secret>sb_secret_[A-Za-z0-9_-]{20,})" + _END,
         Severity.CRITICAL,
         ("sb_secret_",),
         min_entropy=3.0,
+        left=KEY_CHARS,
     ),
     _rule(
         "supabase-access-token",
         "Supabase personal access token (sbp_)",
-        r"\b(?P<secret>sbp_[a-f0-9]{40})\b",
+        r"(?P<secret>sbp_[a-f0-9]{40})\b",
         Severity.CRITICAL,
         ("sbp_",),
         min_entropy=3.0,
+        left=WORD_CHARS,
     ),
     _rule(
         "cloudflare-api-token",
         "Cloudflare API token (cfut_/cfat_)",
-        r"\b(?P<secret>cf[ua]t_[A-Za-z0-9]{40}[a-f0-9]{8})\b",
+        r"(?P<secret>cf[ua]t_[A-Za-z0-9]{40}[a-f0-9]{8})\b",
         Severity.CRITICAL,
         ("cfut_", "cfat_"),
         min_entropy=3.5,
+        left=WORD_CHARS,
     ),
     _rule(
         "cloudflare-global-api-key",
         "Cloudflare global API key (cfk_)",
-        r"\b(?P<secret>cfk_[A-Za-z0-9]{40}[a-f0-9]{8})\b",
+        r"(?P<secret>cfk_[A-Za-z0-9]{40}[a-f0-9]{8})\b",
         Severity.CRITICAL,
         ("cfk_",),
         min_entropy=3.5,
+        left=WORD_CHARS,
     ),
     _rule(
         "cloudflare-api-key-assignment",
         "Cloudflare API token or global key assigned to a Cloudflare-named variable",
-        r"(?i)(?:cloudflare|(?<![a-z0-9])cf_)[\w.-]{0,25}?(?:token|key|secret)[\w-]{0,10}"
+        r"(?:cloudflare|(?<![a-z0-9])cf_)[\w.-]{0,25}?(?:token|key|secret)[\w-]{0,10}"
         + _ASSIGN
         + r"(?P<secret>[A-Za-z0-9_-]{40}|[a-f0-9]{37})"
         + _END,
         Severity.CRITICAL,
         ("cloudflare", "cf_"),
         min_entropy=3.5,
+        case_insensitive=True,
     ),
     _rule(
         "cloudflare-origin-ca-key",
         "Cloudflare Origin CA key",
-        r"\b(?P<secret>v1\.0-[a-f0-9]{24}-[a-f0-9]{146})\b",
+        r"(?P<secret>v1\.0-[a-f0-9]{24}-[a-f0-9]{146})\b",
         Severity.CRITICAL,
         ("v1.0-",),
         min_entropy=3.0,
+        left=WORD_CHARS,
     ),
     _rule(
         "aws-access-key-id",
         "AWS access key id",
-        r"\b(?P<secret>(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b",
+        r"(?P<secret>(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b",
         Severity.CRITICAL,
         ("akia", "asia", "abia", "acca"),
         min_entropy=3.0,
+        left=WORD_CHARS,
     ),
     _rule(
         "aws-secret-access-key",
         "AWS secret access key",
-        r"(?i)aws[\w.-]{0,20}?(?:secret|sk)[\w.-]{0,20}"
+        r"aws[\w.-]{0,20}?(?:secret|sk)[\w.-]{0,20}"
         + _ASSIGN
         + r"(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
         Severity.CRITICAL,
         ("aws",),
         min_entropy=3.5,
+        case_insensitive=True,
     ),
     _rule(
         "github-token",
         "GitHub token (ghp_/gho_/ghu_/ghs_/ghr_)",
-        r"\b(?P<secret>gh[pousr]_[A-Za-z0-9]{36,255})\b",
+        r"(?P<secret>gh[pousr]_[A-Za-z0-9]{36,255})\b",
         Severity.CRITICAL,
         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
         min_entropy=3.0,
+        left=WORD_CHARS,
     ),
     _rule(
         "github-fine-grained-pat",
         "GitHub fine-grained personal access token",
-        r"\b(?P<secret>github_pat_[A-Za-z0-9_]{50,255})\b",
+        r"(?P<secret>github_pat_[A-Za-z0-9_]{50,255})\b",
         Severity.CRITICAL,
         ("github_pat_",),
         min_entropy=3.0,
+        left=WORD_CHARS,
     ),
     _rule(
         "slack-token",
         "Slack token (xoxb-/xoxp-/xoxa-/xoxe-/xoxr-/xoxs-)",
-        r"\b(?P<secret>xox[abeprs]-[0-9A-Za-z-]{20,})",
+        r"(?P<secret>xox[abeprs]-[0-9A-Za-z-]{20,})",
         Severity.CRITICAL,
         ("xox",),
         min_entropy=3.0,
+        left=WORD_CHARS,
     ),
     _rule(
         "slack-app-token",
         "Slack app-level token (xapp-)",
-        r"\b(?P<secret>xapp-\d-[A-Za-z0-9-]{20,})",
+        r"(?P<secret>xapp-\d-[A-Za-z0-9-]{20,})",
         Severity.CRITICAL,
         ("xapp-",),
         min_entropy=3.0,
+        left=WORD_CHARS,
     ),
     _rule(
         "slack-webhook-url",
@@ -289,45 +322,50 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "smtp-url-credentials",
         "SMTP URL with a password",
-        r"(?i)\bsmtps?://[^:@\s/\"'`]+:(?P<secret>[^@\s/\"'`]+)@",
+        r"smtps?://[^:@\s/\"'`]+:(?P<secret>[^@\s/\"'`]+)@",
         Severity.HIGH,
         ("smtp",),
+        case_insensitive=True,
+        left=WORD_CHARS,
     ),
     _rule(
         "smtp-password",
         "SMTP / mail password assignment",
-        r"(?i)(?<![a-z0-9])(?:smtp|mail|email)[_-]?(?:pass(?:word)?|pwd)"
-        + _ASSIGN
-        + r"(?P<secret>[^\s\"'`,;]{6,})",
+        r"(?:smtp|mail|email)[_-]?(?:pass(?:word)?|pwd)" + _ASSIGN + r"(?P<secret>[^\s\"'`,;]{6,})",
         Severity.HIGH,
         ("smtp", "mail"),
+        case_insensitive=True,
+        left=ALNUM_CHARS,
     ),
     _rule(
         "sendgrid-api-key",
         "SendGrid API key",
-        r"\b(?P<secret>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})" + _END,
+        r"(?P<secret>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})" + _END,
         Severity.CRITICAL,
         ("sg.",),
         min_entropy=3.5,
+        left=WORD_CHARS,
     ),
     _rule(
         "mailgun-api-key",
         "Mailgun API key",
-        r"\b(?P<secret>key-[a-f0-9]{32})\b",
+        r"(?P<secret>key-[a-f0-9]{32})\b",
         Severity.CRITICAL,
         ("key-",),
         min_entropy=3.0,
+        left=WORD_CHARS,
     ),
     _rule(
         "generic-token-assignment",
         "High-entropy value assigned to a token / access-key / credential variable",
-        r"(?i)(?<![a-z0-9])[\w.-]{0,30}?(?:token|access[_-]?key|client[_-]?secret|credential)s?[\w-]{0,10}"
+        r"(?:token|access[_-]?key|client[_-]?secret|credential)s?[\w-]{0,10}"
         + _ASSIGN
         + r"(?P<secret>[A-Za-z0-9_./+=~-]{20,256})(?![A-Za-z0-9_./+=~-])",
         Severity.HIGH,
         ("token", "access", "secret", "credential"),
         min_entropy=3.5,
         validator=lambda value: any(c.isdigit() for c in value) and any(c.isalpha() for c in value),
+        case_insensitive=True,
     ),
 )
 """Specific rules first: a value claimed by an earlier rule is not reported again by a later one."""
