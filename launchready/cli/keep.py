@@ -1,9 +1,228 @@
-"""CLI commands for this area (registered by launchready.cli)."""
+"""Keep a zone under control: ``adopt`` an existing zone, ``backup`` it, ``restore`` a backup.
+
+The token comes from ``CLOUDFLARE_API_TOKEN`` (and the API from ``CLOUDFLARE_BASE_URL`` when
+set); it is never printed. Exit codes: 0 done, 1 a restore left errors, 2 bad input (stack
+file, zone file, a file that would be overwritten), 3 the API could not be used.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import cloudflare
 import typer
+
+from launchready.cloudflare.adopt import AdoptError, Adoption, adopt_zone, attach_ids, write_adoption
+from launchready.cloudflare.backup import BackupError, backup_zone, load_backup, restore_backup
+from launchready.cloudflare.bind import BindError, parse_bind
+from launchready.cloudflare.client import (
+    TOKEN_ENV,
+    CloudflareError,
+    make_client,
+    scrub,
+)
+from launchready.cloudflare.reader import read_zone_state
+from launchready.cloudflare.state import DnsRecord
+from launchready.exitcodes import ExitCode
+from launchready.spec import SiteSpec, SpecError, load_stack
+from launchready.spec.loader import DEFAULT_STACKS_DIR
+from launchready.spec.models import normalize_domain
+
+StacksDir = Annotated[Path, typer.Option("--stacks-dir", help="directory holding the stack files")]
+Stack = Annotated[str, typer.Option("--stack", "-s", help="stack name (stacks/Pulumi.<stack>.yaml)")]
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the root app."""
+    app.command("adopt")(adopt)
+    app.command("backup")(backup)
+    app.command("restore")(restore)
+
+
+def _fail(message: str, code: ExitCode, client: cloudflare.Cloudflare | None = None) -> typer.Exit:
+    typer.echo(scrub(message, client, os.environ.get(TOKEN_ENV, "")), err=True)
+    return typer.Exit(code)
+
+
+def _client() -> cloudflare.Cloudflare:
+    try:
+        return make_client()
+    except CloudflareError as exc:
+        raise _fail(str(exc), ExitCode.COULD_NOT_RUN) from None
+
+
+def adopt(
+    domain: Annotated[str, typer.Argument(help="the client's domain, e.g. example.com")],
+    stack: Stack,
+    zone_file: Annotated[
+        Path | None,
+        typer.Option("--zone-file", help="a BIND export to adopt instead of reading the API"),
+    ] = None,
+    zone_id: Annotated[
+        str | None, typer.Option("--zone-id", help="the Cloudflare zone (with --zone-file)")
+    ] = None,
+    account_id: Annotated[
+        str | None,
+        typer.Option("--account-id", help="account to create the zone in (zone not on Cloudflare)"),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace an existing stack file")] = False,
+    stacks_dir: StacksDir = DEFAULT_STACKS_DIR,
+    out_import: Annotated[
+        Path | None,
+        typer.Option("--out-import", help="where to write the pulumi import file "
+                                          "(default: <stacks-dir>/<stack>.import.json)"),
+    ] = None,
+) -> None:
+    """Write an existing zone's records into a new stack's spec, plus a `pulumi import --file`
+    JSON with the program's exact logical names, so the first `pulumi up` adopts every record.
+
+    Example: launchready adopt shop.example --stack shop
+    """
+    try:
+        domain = normalize_domain(domain)
+    except ValueError as exc:
+        raise _fail(f"{domain!r}: {exc}", ExitCode.USAGE) from None
+    client: cloudflare.Cloudflare | None = None
+    try:
+        records: list[DnsRecord]
+        plan = "free"
+        rulesets = None
+        if zone_file is not None:
+            records = _read_zone_file(zone_file, domain)
+            if os.environ.get(TOKEN_ENV) and not account_id:
+                client = _client()
+                live = read_zone_state(client, zone_id or domain, parts={"records"})
+                records = attach_ids(records, live.records)
+                zone_id, plan = live.zone.id, live.zone.plan
+            elif not (zone_id or account_id):
+                raise _fail(f"without {TOKEN_ENV}, give --zone-id (existing zone) or --account-id "
+                            "(create it)", ExitCode.USAGE)
+        else:
+            client = _client()
+            state = read_zone_state(client, zone_id or domain, parts={"records", "rulesets"})
+            records, rulesets = list(state.records), state.rulesets
+            zone_id, plan = state.zone.id, state.zone.plan
+            account_id = account_id or state.zone.account_id
+        adoption = adopt_zone(domain, records, zone_id=zone_id, account_id=account_id,
+                              plan=plan, rulesets=rulesets, stack=stack)
+        stack_file, import_file = write_adoption(adoption, stack, stacks_dir, force=force,
+                                                 import_path=out_import)
+    except CloudflareError as exc:
+        raise _fail(str(exc), ExitCode.COULD_NOT_RUN, client) from None
+    except (AdoptError, BindError, SpecError, OSError) as exc:
+        raise _fail(f"adopt: {exc}", ExitCode.USAGE, client) from None
+    for line in adoption_report(adoption, stack_file, import_file, stack):
+        typer.echo(line)
+
+
+def _read_zone_file(path: Path, domain: str) -> list[DnsRecord]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BindError(f"{path}: cannot read ({exc})") from None
+    records, skipped = parse_bind(text, domain)
+    for note in skipped:
+        typer.echo(f"skipped: {note}", err=True)
+    return records
+
+
+def adoption_report(adoption: Adoption, stack_file: Path, import_file: Path | None,
+                    stack: str) -> list[str]:
+    lines = [f"wrote {stack_file} ({len(adoption.matched)} live records adopted)"]
+    if import_file is not None:
+        count = sum(1 for e in adoption.imports if not e.component)
+        lines.append(f"wrote {import_file} ({count} resources to import)")
+    comments = Counter(c.field for c in adoption.changes)["comment"]
+    other = [c for c in adoption.changes if c.field != "comment"]
+    if other or comments:
+        lines.append("the first `pulumi up` will change:")
+        lines += [f"  - {c}" for c in other]
+        if comments:
+            lines.append(f"  - {comments} record comments set to 'launchready: <source>'")
+    if adoption.creates:
+        lines.append("the first `pulumi up` will create: " + ", ".join(adoption.creates))
+    for item in adoption.unmanaged:
+        lines.append(f"not adopted (stays as it is, unmanaged): {item}")
+    lines += [f"note: {w}" for w in adoption.warnings]
+    if import_file is not None:
+        lines.append(f"next: pulumi import --stack {stack} --file {import_file} --protect=false "
+                     f"--generate-code=false --yes; then pulumi preview --stack {stack}")
+    else:
+        lines.append(f"next: pulumi preview --stack {stack}")
+    return lines
+
+
+def _zone_ref(spec: SiteSpec, zone_id: str | None) -> str:
+    return zone_id or spec.zone.zone_id or spec.domain
+
+
+def backup(
+    stack: Stack,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="parent folder (default: backups/<stack>)")
+    ] = None,
+    stacks_dir: StacksDir = DEFAULT_STACKS_DIR,
+) -> None:
+    """Back up the stack's zone to a timestamped folder: BIND export, settings, rulesets,
+    health checks, notification policies, manifest and a rollback runbook.
+
+    Example: launchready backup --stack shop
+    """
+    client: cloudflare.Cloudflare | None = None
+    try:
+        spec = load_stack(stack, stacks_dir)
+        client = _client()
+        folder = backup_zone(client, _zone_ref(spec, None), out or Path("backups") / stack,
+                             stack=stack)
+    except SpecError as exc:
+        raise _fail(exc.render(), ExitCode.USAGE) from None
+    except CloudflareError as exc:
+        raise _fail(str(exc), ExitCode.COULD_NOT_RUN, client) from None
+    except (BackupError, OSError) as exc:
+        raise _fail(f"backup: {exc}", ExitCode.COULD_NOT_RUN, client) from None
+    counts = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["counts"]
+    typer.echo(f"backed up {spec.domain} to {folder}: "
+               + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
+    typer.echo(f"rollback runbook: {folder / 'ROLLBACK.md'}")
+
+
+def restore(
+    backup_dir: Annotated[Path, typer.Argument(help="a folder written by `launchready backup`")],
+    stack: Stack,
+    zone_id: Annotated[
+        str | None, typer.Option("--zone-id", help="restore into this zone (default: the stack's)")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="apply; without it, only show the changes")] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="also delete records that are not in the backup")
+    ] = False,
+    stacks_dir: StacksDir = DEFAULT_STACKS_DIR,
+) -> None:
+    """Put a backup back into the zone: records (create missing, update changed; delete only
+    with --prune), settings, rulesets and health checks. Safe to run twice.
+
+    Example: launchready restore backups/shop/20261204T171500Z --stack shop --yes
+    """
+    client: cloudflare.Cloudflare | None = None
+    try:
+        spec = load_stack(stack, stacks_dir)
+        saved = load_backup(backup_dir)
+        client = _client()
+        summary = restore_backup(client, saved, _zone_ref(spec, zone_id), prune=prune,
+                                 dry_run=not yes)
+    except SpecError as exc:
+        raise _fail(exc.render(), ExitCode.USAGE) from None
+    except BackupError as exc:
+        raise _fail(f"restore: {exc}", ExitCode.USAGE, client) from None
+    except CloudflareError as exc:
+        raise _fail(str(exc), ExitCode.COULD_NOT_RUN, client) from None
+    for line in summary.lines():
+        typer.echo(scrub(line, client))
+    if not yes:
+        typer.echo("dry run: nothing was changed; add --yes to apply")
+    if summary.errors:
+        raise typer.Exit(ExitCode.FAILED)

@@ -147,7 +147,7 @@ def record_from_api(item: Mapping[str, Any]) -> DnsRecord:
     rtype = str(item.get("type", "")).upper()
     content = str(item.get("content") or "")
     if rtype in ("CNAME", "MX", "NS", "PTR"):
-        content = content.rstrip(".").lower()
+        content = content.rstrip(".").lower() or "."  # "." is a null MX (RFC 7505)
     elif rtype == "TXT":
         content = unquote_txt(content)
     priority = item.get("priority")
@@ -160,7 +160,7 @@ def record_from_api(item: Mapping[str, Any]) -> DnsRecord:
         ttl=int(item.get("ttl") or 1),
         proxied=bool(item.get("proxied", False)),
         priority=int(priority) if priority is not None and rtype in ("MX", "SRV", "URI") else None,
-        data=dict(data) if isinstance(data, Mapping) and data else None,
+        data=_whole_numbers(dict(data)) if isinstance(data, Mapping) and data else None,
         comment=str(item.get("comment") or ""),
     )
 
@@ -266,6 +266,11 @@ def _zone(item: Mapping[str, Any]) -> Zone:
         account_id=str(account["id"]) if account.get("id") else None,
         name_servers=tuple(str(ns) for ns in item.get("name_servers") or ()),
     )
+
+
+def _whole_numbers(data: dict[str, Any]) -> dict[str, Any]:
+    """The SDK types record ``data`` numbers as floats; CAA flags or SRV ports are integers."""
+    return {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in data.items()}
 
 
 def _mapping_or_none(value: Any) -> dict[str, Any] | None:
