@@ -114,7 +114,11 @@ class TlsObservation:
 
     @property
     def target(self) -> str:
-        return f"{self.host}@{self.address}" + ("" if self.port == 443 else f":{self.port}")
+        """``host@address``; ``host@address:port`` (``[v6]:port``) off the standard port."""
+        if self.port == 443:
+            return f"{self.host}@{self.address}"
+        address = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{self.host}@{address}:{self.port}"
 
 
 # --------------------------------------------------------------------------- collect

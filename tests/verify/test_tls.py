@@ -108,6 +108,38 @@ def test_refused_and_silent_servers_are_errors_not_failures(badssl: BadSsl) -> N
     assert "timed out after 0.5s" in silent[0].evidence["error"]
 
 
+@pytest.mark.integration
+def test_a_version_this_openssl_cannot_try_is_an_error_not_a_pass(badssl: BadSsl, monkeypatch) -> None:
+    from launchready.verify import tls
+
+    monkeypatch.setitem(tls._COMPILED_IN, "1.0", False)
+    obs = observe(badssl, "good")
+    probe = next(p for p in obs.probes if p.version == "1.0")
+    assert probe.offered is None and "cannot speak TLS 1.0" in probe.detail
+    verdict = by_id(obs)["tls.protocols"]
+    assert verdict.status is Status.ERROR and "could not test TLS 1.0" in verdict.summary
+
+
+@pytest.mark.integration
+def test_plain_http_port_is_an_error(badssl: BadSsl) -> None:
+    server = badssl.servers["modern"]
+    obs = collect_tls("good.badssl.test", server.host, server.http_port, timeout=2)
+    assert obs.error is not None and "TLS handshake failed" in obs.error
+    assert {r.status for r in evaluate_tls(obs)} == {Status.ERROR}
+
+
+@pytest.mark.integration
+def test_ipv6_loopback(badssl: BadSsl) -> None:
+    from launchready.testbed.web import Site, WebServer
+
+    cert = badssl.ca.issue(["v6.badssl.test"])
+    with WebServer([Site("v6.badssl.test", cert)], host="::1") as server:
+        obs = collect_tls("v6.badssl.test", "::1", server.https_port, timeout=2,
+                          ca_bundle=badssl.ca_bundle)
+    assert {r.status for r in evaluate_tls(obs)} == {Status.PASS}
+    assert obs.target == f"v6.badssl.test@[::1]:{server.https_port}"
+
+
 # --------------------------------------------------------------------------- pure evaluators
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
