@@ -146,6 +146,12 @@ def run_offline(
 def _run(program: Callable[[], object], stack: str, config: dict[str, str]) -> list[PlannedResource]:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    # The SDK runs monitor calls on executor threads, and the mock monitor gives each such
+    # thread an event loop; owning those threads lets every loop be closed afterwards.
+    worker_loops: list[asyncio.AbstractEventLoop] = []
+    loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(
+        max_workers=4, thread_name_prefix="plan-rpc", initializer=_worker_loop, initargs=(worker_loops,)
+    ))
     try:
         settings.reset_options(project=PROJECT, stack=stack, preview=False)
         set_all_config(config, [])
@@ -161,8 +167,16 @@ def _run(program: Callable[[], object], stack: str, config: dict[str, str]) -> l
         return sorted(monitor.recorded, key=lambda r: r.name)
     finally:
         loop.run_until_complete(loop.shutdown_default_executor())
+        for worker_loop in worker_loops:
+            worker_loop.close()
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def _worker_loop(loops: list[asyncio.AbstractEventLoop]) -> None:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    loops.append(loop)
 
 
 def to_json(resources: list[PlannedResource]) -> str:

@@ -54,7 +54,7 @@ def plan(
     else:
         console = Console()
         if not console.is_terminal:
-            console.width = max(console.width, 160)  # piped into a file or CI log: do not wrap
+            console.width = 400  # piped into a file or CI log: one line per resource
         console.print(render_table(resources, stack))
 
 
