@@ -182,3 +182,14 @@ def test_collection_runs_independent_lookups_concurrently() -> None:
     # The longest chain: TXT mail.test -> TXT _spf -> TXT _spf2 (3 levels, plus the policy fetch level).
     assert asked >= 15  # sequential would take asked * delay
     assert elapsed < 6 * delay, (elapsed, asked)
+
+
+def test_bare_null_mx_domain_skips_inbound_hardening() -> None:
+    records: RecordData = {
+        DOMAIN: [("MX", "0 ."), ("TXT", "v=spf1 -all")],
+        f"_dmarc.{DOMAIN}": [("TXT", "v=DMARC1; p=reject; rua=mailto:d@mail.test")],
+    }
+    results = run_memory(records, (), EmailExpectation.baseline(), "")
+    assert results["email.mta_sts"].status is Status.SKIPPED
+    assert "null MX" in results["email.tls_rpt"].summary
+    assert results["email.mx"].status is Status.PASS and results["email.spf"].status is Status.PASS

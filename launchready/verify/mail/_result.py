@@ -56,11 +56,19 @@ def parse_tags(text: str) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def absent(
-    check_id: str, expected: bool | None, summary: str, evidence: Mapping[str, Any], fix: str
+    check_id: str,
+    expected: bool | None,
+    summary: str,
+    evidence: Mapping[str, Any],
+    fix: str,
+    *,
+    null_mx: bool,
 ) -> CheckResult:
-    """Missing optional mail hardening: fail when the spec asks for it, skip when it does not."""
+    """Missing optional mail hardening: fail when the spec asks for it, skip when nothing needs it."""
     if expected is True:
         return result(check_id, Status.FAIL, summary, evidence, fix)
+    if null_mx and expected is None:
+        return result(check_id, Status.SKIPPED, f"{summary} (the domain accepts no mail: null MX)", evidence)
     if expected is False:
-        return result(check_id, Status.SKIPPED, f"{summary} (the spec does not ask for it)", evidence, fix)
+        return result(check_id, Status.SKIPPED, f"{summary} (the spec does not ask for it)", evidence)
     return result(check_id, Status.WARN, summary, evidence, fix)

@@ -92,8 +92,8 @@ def evaluate(store: Gathered, expect: EmailExpectation) -> CheckResult:
     records = _sts_records(answer.records)
     fix = f"publish TXT {qname}: v=STSv1; id=<policy id> and serve {policy_url(domain)}"
     if not records:
-        expected = False if expect.sends_mail is False and expect.mta_sts is None else expect.mta_sts
-        return absent(CHECK_ID, expected, "no MTA-STS record", {"name": qname}, fix)
+        null_mx = mx.accepts_no_mail(store)
+        return absent(CHECK_ID, expect.mta_sts, "no MTA-STS record", {"name": qname}, fix, null_mx=null_mx)
     if len(records) > 1:
         return result(
             CHECK_ID,

@@ -32,6 +32,11 @@ def hosts(answer: DnsAnswer) -> list[str]:
     return [host for _, host in parse_mx(answer) if host != "."]
 
 
+def accepts_no_mail(store: Gathered) -> bool:
+    """The domain publishes a null MX (RFC 7505): inbound-mail hardening does not apply."""
+    return any(host == "." for _, host in parse_mx(store.answer(store.domain, "MX")))
+
+
 def collect(store: Gathered) -> Collector:
     yield [DnsQuery(store.domain, "MX")]
     found = hosts(store.answer(store.domain, "MX"))[:MAX_HOSTS]

@@ -305,7 +305,6 @@ class _Context:
     stack: list[str] = field(default_factory=list)
     ptr_used: bool = False
     unevaluated: list[str] = field(default_factory=list)
-    validated_cache: dict[str, str] = field(default_factory=dict)
     now: Callable[[], float] = time.time
 
     @property
@@ -711,7 +710,16 @@ def evaluate(store: Gathered, expect: EmailExpectation) -> CheckResult:
             "merge them into one v=spf1 record",
         )
     record = records[0]
-    outcome = walk(domain, store.snapshot())
+    try:
+        outcome = walk(domain, store.snapshot())
+    except Pending as not_collected:  # the collect phase stopped early (deadline): not observed
+        return result(
+            CHECK_ID,
+            Status.ERROR,
+            f"SPF evaluation needs {not_collected} which was not collected",
+            {"record": record},
+            "retry with a longer --timeout",
+        )
     evidence: dict[str, Any] = {
         "record": record,
         "lookups": outcome.lookups,
@@ -741,7 +749,7 @@ def evaluate(store: Gathered, expect: EmailExpectation) -> CheckResult:
         return result(
             CHECK_ID,
             Status.FAIL,
-            "SPF lets any host send as this domain (+all)",
+            f"SPF lets any host send as this domain ({outcome.reason})",
             evidence,
             "end the record with -all (or ~all) instead of +all",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from launchready.verify.mail import mx
 from launchready.verify.mail._result import absent, dns_error, parse_tags, result
 from launchready.verify.mail.collect import Collector, DnsQuery, Gathered
 from launchready.verify.mail.expectation import EmailExpectation
@@ -30,7 +31,8 @@ def evaluate(store: Gathered, expect: EmailExpectation) -> CheckResult:
     records = [r for r in answer.records if re.match(r"^v=TLSRPTv1\s*(;|$)", r)]
     fix = f"publish TXT {qname}: v=TLSRPTv1; rua=mailto:<reports address>"
     if not records:
-        return absent(CHECK_ID, expect.tls_rpt, "no TLS-RPT record", {"name": qname}, fix)
+        null_mx = mx.accepts_no_mail(store)
+        return absent(CHECK_ID, expect.tls_rpt, "no TLS-RPT record", {"name": qname}, fix, null_mx=null_mx)
     if len(records) > 1:
         return result(
             CHECK_ID,
