@@ -234,7 +234,7 @@ def _monitor_routes() -> dict[str, Route]:
         "/api/health": Route(body='{"ok": true}', content_type="application/json"),
         "/slow": Route(body="slow", delay=1.0),
         "/down": Route(status=503, body="down", content_type="text/plain"),
-        "/huge": Route(stream_bytes=HUGE_BODY_BYTES, content_type="application/octet-stream"),
+        "/huge": Route(stream_bytes=HUGE_BODY_BYTES),  # HTML, so a client really reads it
     }
 
 

@@ -7,9 +7,9 @@ first site's certificate (a natural "wrong host") and a 421.
 
 TLS versions are per server (OpenSSL fixes them before SNI is known), so a site that must
 offer TLS 1.0/1.1 lives on its own ``WebServer(tls_min="1.0")``. Offering 1.0/1.1 needs
-``@SECLEVEL=0`` on OpenSSL 3; the testbed's server contexts always use it so that weak keys
-and SHA-1 certificates can be served at all. ``tls_versions_supported()`` says what this
-machine's OpenSSL can negotiate.
+``@SECLEVEL=0`` on OpenSSL 3 (checked on OpenSSL 3.0: 1.0 and 1.1 then negotiate on
+loopback); the testbed's server contexts always use it so that weak keys and SHA-1
+certificates can be served at all.
 
 Also here: ``SilentServer`` (accepts TCP, never answers) for timeout tests. Bodies of
 ``Route(stream_bytes=...)`` are generated lazily, so a 100 MB answer costs no memory.
@@ -91,13 +91,6 @@ class Site:
         if bare in self.routes:
             return self.routes[bare]
         return Route(status=404, body="not found", content_type="text/plain; charset=utf-8")
-
-
-def tls_versions_supported() -> dict[TlsVersionName, bool]:
-    """Which versions this Python/OpenSSL build was compiled with (a handshake may still fail)."""
-    flags = {"1.0": ssl.HAS_TLSv1, "1.1": ssl.HAS_TLSv1_1, "1.2": ssl.HAS_TLSv1_2,
-             "1.3": ssl.HAS_TLSv1_3}
-    return {name: bool(flags[name]) for name in TLS_VERSIONS}
 
 
 def server_context(cert: IssuedCert, *, send_chain: bool = True, tls_min: TlsVersionName = "1.2",

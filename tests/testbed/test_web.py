@@ -157,3 +157,21 @@ def test_badssl_two_hop_redirect(tmp_path: Path) -> None:
             host = location.split("/")[2]
         assert hops == [("www.two-hop.badssl.test", 301), ("hop.two-hop.badssl.test", 301),
                         ("two-hop.badssl.test", 200)]
+
+
+def test_good_site_huge_and_slow_endpoints_through_the_verify_client(tmp_path: Path) -> None:
+    """The bad-input endpoints: a 100 MB body is cut at the cap, a slow answer times out."""
+    import time
+
+    from launchready.verify.http import HttpClient, parse_connect_to
+
+    with BadSsl(tmp_path) as bed:
+        client = HttpClient(overrides=[parse_connect_to(a) for a in bed.connect_to_args()],
+                            ca_bundle=bed.ca_bundle, timeout=0.5, max_body=256 * 1024)
+        start = time.monotonic()
+        huge = client.fetch("https://good.badssl.test/huge")
+        assert time.monotonic() - start < 5
+        assert huge.response is not None and huge.response.body_truncated
+        slow = client.fetch("https://good.badssl.test/slow")
+        assert slow.response is None and slow.error
+        assert client.fetch("https://good.badssl.test/down").response.status == 503
