@@ -101,6 +101,8 @@ def drift(
 def _short(value: Any, limit: int = 70) -> str:
     if value is None:
         return "—"
+    if isinstance(value, dict):  # live records carry empty fields; the table shows what is set
+        value = {k: v for k, v in value.items() if v not in (None, "", [], {})}
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

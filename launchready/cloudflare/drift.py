@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -296,15 +297,23 @@ def takeover_candidates(desired: Desired, live: ZoneState) -> list[str]:
     return sorted({r.content.rstrip(".").lower() for r in unmanaged if r.type == "CNAME"})
 
 
-def resolve_targets(lookup: Lookup, targets: Iterable[str]) -> dict[str, DnsAnswer]:
-    """Ask A for each target; a NODATA answer is retried as AAAA (IPv6-only targets exist)."""
-    answers: dict[str, DnsAnswer] = {}
-    for target in targets:
+def resolve_targets(lookup: Lookup, targets: Iterable[str], *, workers: int = 8) -> dict[str, DnsAnswer]:
+    """Ask A for each target; a NODATA answer is retried as AAAA (IPv6-only targets exist).
+
+    Targets are asked concurrently (the run's ``Lookup`` is thread-safe), so a zone with many
+    unmanaged CNAMEs behind a slow resolver costs one timeout, not one per record.
+    """
+    def resolve(target: str) -> DnsAnswer:
         answer = lookup.query(target, "A")
         if answer.rcode is Rcode.NOERROR and not answer.records:
             answer = lookup.query(target, "AAAA")
-        answers[target] = answer
-    return answers
+        return answer
+
+    names = list(targets)
+    if not names:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(workers, len(names)), thread_name_prefix="drift-dns") as pool:
+        return dict(zip(names, pool.map(resolve, names), strict=True))
 
 
 # --------------------------------------------------------------------------- compare

@@ -7,6 +7,7 @@ dashboard would; the report must name exactly that change with its evidence.
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 import pytest
@@ -255,3 +256,16 @@ def test_differences_subset_semantics() -> None:
     assert drift.differences({"id": "${res.id}"}, {"id": "abc"}) == []
     assert drift.snake({"actionParameters": {"X-Frame-Options": 1, "edgeTtl": 2.0}}) == {
         "action_parameters": {"X-Frame-Options": 1, "edge_ttl": 2}}
+
+
+def test_targets_resolve_concurrently() -> None:
+    class SlowLookup:
+        def query(self, name: str, rdtype: str) -> DnsAnswer:
+            time.sleep(0.2)
+            return DnsAnswer(name, rdtype, Rcode.NXDOMAIN)
+
+    targets = [f"t{i}.example.net" for i in range(8)]
+    started = time.perf_counter()
+    answers = drift.resolve_targets(SlowLookup(), targets)
+    assert time.perf_counter() - started < 1.0  # sequentially this takes 1.6 s
+    assert sorted(answers) == targets and {a.rcode for a in answers.values()} == {Rcode.NXDOMAIN}
