@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,7 +49,7 @@ def test_deploy_job_ups_on_main_then_verifies(workflow: dict[str, Any]) -> None:
     job = workflow["jobs"]["deploy"]
     assert "refs/heads/main" in job["if"] and "push" in job["if"]
     runs = [step.get("run", "") for step in job["steps"]]
-    up = next(i for i, r in enumerate(runs) if r.startswith("pulumi up"))
+    up = next(i for i, r in enumerate(runs) if "pulumi up --stack" in r)
     verify = next(i for i, r in enumerate(runs) if "launchready verify" in r)
     assert up < verify
     assert "--policy-pack policy" in runs[up]
@@ -93,3 +97,37 @@ def test_cron_is_stable_and_spread() -> None:
     for cron in crons:
         minute, hour, *rest = cron.split()
         assert 0 <= int(minute) < 60 and 2 <= int(hour) <= 4 and rest == ["*", "*", "*"]
+
+
+def test_every_run_block_is_valid_bash(workflow: dict[str, Any]) -> None:
+    for name, job in workflow["jobs"].items():
+        for step in job["steps"]:
+            if "run" in step:
+                check = subprocess.run(["bash", "-n", "-c", step["run"]], capture_output=True,
+                                       text=True, timeout=10)
+                assert check.returncode == 0, (name, step["run"], check.stderr)
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("with_config", [False, True])
+def test_preview_passes_the_stack_policy_config_when_present(workflow: dict[str, Any], tmp_path: Path,
+                                                             with_config: bool) -> None:
+    """Run the preview step's script with a stand-in `pulumi` that records its arguments."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "pulumi"
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$ARGS_OUT"\n')
+    fake.chmod(0o755)
+    (tmp_path / "policy").mkdir()
+    if with_config:
+        (tmp_path / "policy" / "config.client-a.json").write_text("{}")
+    step = next(s for s in workflow["jobs"]["preview"]["steps"] if "pulumi preview" in s.get("run", ""))
+    out = tmp_path / "args.txt"
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "STACK": "client-a",
+           "ARGS_OUT": str(out)}
+    subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env, check=True, timeout=10)
+    args = out.read_text().split()
+    assert args[:5] == ["preview", "--stack", "client-a", "--policy-pack", "policy"]
+    assert ("--policy-pack-config" in args) is with_config
+    if with_config:
+        assert args[args.index("--policy-pack-config") + 1] == "policy/config.client-a.json"
