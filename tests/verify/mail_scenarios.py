@@ -62,7 +62,7 @@ def good_records() -> RecordData:
         "sel2.dkim.provider.test": [("TXT", f"v=DKIM1; k=ed25519; p={ed25519_key()}")],
         f"_dmarc.{d}": [("TXT", f"v=DMARC1; p=reject; sp=reject; rua=mailto:dmarc@{d}")],
         f"_mta-sts.{d}": [("TXT", "v=STSv1; id=20261204")],
-        f"mta-sts.{d}": [("A", "192.0.2.10")],
+        f"mta-sts.{d}": [("A", "127.0.0.1")],  # only ever fetched on loopback
         f"_smtp._tls.{d}": [("TXT", f"v=TLSRPTv1; rua=mailto:tls@{d}")],
     }
 
