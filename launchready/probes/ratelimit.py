@@ -3,12 +3,14 @@
 This is the only probe that sends load, so it runs only when asked (``--probe-rate-limits``).
 Each burst is at most 2 x the spec's limit (never above the hard cap) and stops at the first
 429. Per identity: A's burst must throttle A and must not throttle B (a limiter keyed only
-on the IP throttles every user behind one office NAT together).
+on the IP throttles every user behind one office NAT together). Once login is throttled, one
+more request with a spoofed ``X-Forwarded-For`` must still get 429.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -63,6 +65,15 @@ def burst(
     return None, None, sent
 
 
+def _spoofed_ip_request(ctx: ProbeContext, target: RateTarget) -> int:
+    """One more request claiming another client IP: a limiter keyed on a client-sent header
+    is bypassed by rotating it (behind a proxy, trust only the header the proxy sets)."""
+    fake = f"203.0.113.{secrets.randbelow(254) + 1}"  # TEST-NET-3: never a real client
+    body = fill(target.body, "{n}", "spoofed") if target.body is not None else None
+    headers = {"X-Forwarded-For": fake, "X-Real-IP": fake}
+    return ctx.client.request(PROBE, target.method, target.path, headers=headers, json=body).status
+
+
 def _headers_seen(ex: Exchange) -> dict[str, str]:
     return {name: str(ex.header(name)) for name in LIMIT_HEADERS if ex.header(name) is not None}
 
@@ -109,6 +120,11 @@ def probe_rate_limits(ctx: ProbeContext, enabled: bool) -> CheckResult:
         login = _measure(ctx, limits.login, limits, None)
         evidence["login_per_ip"] = login
         _judge_one("login (per IP)", login, problems, notes)
+        if login.get("throttled_at") is not None:
+            spoofed = _spoofed_ip_request(ctx, limits.login)
+            login["spoofed_x_forwarded_for_status"] = spoofed
+            if spoofed != 429:
+                problems.append("login (per IP): a spoofed X-Forwarded-For got past the limit")
     if limits.chat_send is not None:
         token_a, token_b = ctx.token("a"), ctx.token("b")
         if token_a is None or token_b is None:
@@ -135,8 +151,8 @@ def probe_rate_limits(ctx: ProbeContext, enabled: bool) -> CheckResult:
     if any("error" in v for v in evidence.values() if isinstance(v, dict)) and not problems and not notes:
         return result("app.rate_limit", Status.ERROR, "the burst got no answer", evidence)
     fix = (
-        "Limit login/reset per IP and chat send/tool calls per identity (e.g. Cloudflare rate-limit rules "
-        "plus an app-side limiter); answer 429 with Retry-After."
+        "Limit login/reset per client IP (the address your proxy sets, e.g. CF-Connecting-IP, never a "
+        "client-sent header) and chat send/tool calls per identity; answer 429 with Retry-After."
     )
     if problems:
         return result("app.rate_limit", Status.FAIL, "; ".join(problems), evidence, fix)

@@ -118,8 +118,15 @@ ENV = {
 @contextmanager
 def serve(app: Any) -> Iterator[str]:
     """Serve an ASGI app with a real uvicorn on 127.0.0.1, an OS-assigned port; yield its base URL."""
+    # proxy_headers off: there is no proxy in front, so X-Forwarded-For is just client input
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="error", lifespan="off", access_log=False
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="error",
+        lifespan="off",
+        access_log=False,
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test-app", daemon=True)

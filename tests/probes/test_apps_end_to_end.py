@@ -136,6 +136,7 @@ def test_rate_limit_reports_where_limiting_began(fresh_hardened_url: str) -> Non
     assert login["throttled_at"] == 6 and login["sent"] == 6  # limit 5, stopped at the first 429
     assert chat["throttled_at"] == 31 and chat["b_after_a_throttled"] == 200
     assert login["retry_after_seconds"] and "ratelimit-policy" in login["headers"]
+    assert login["spoofed_x_forwarded_for_status"] == 429
 
 
 def test_missing_identity_tokens_are_an_error_not_a_failure(hardened_url: str) -> None:

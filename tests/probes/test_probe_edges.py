@@ -116,6 +116,15 @@ def test_a_chat_limit_keyed_on_the_ip_throttles_everyone_and_fails() -> None:
 
 
 @pytest.mark.integration
+def test_a_login_limit_keyed_on_x_forwarded_for_is_bypassed_and_fails() -> None:
+    handler = limiter(lambda r: r.headers.get("x-forwarded-for") or by_ip(r), 3, {"Retry-After": "7"})
+    rate = {"login": {"path": "/login", "body": {"user": "u{n}"}}, "limit": 3}
+    result = probe_app({"/login": handler}, "app.rate_limit", ("POST",), rate_limits=rate)
+    assert result.status is Status.FAIL and "X-Forwarded-For" in result.summary
+    assert result.evidence["login_per_ip"]["spoofed_x_forwarded_for_status"] == 200
+
+
+@pytest.mark.integration
 def test_a_429_without_rate_limit_headers_warns() -> None:
     handler = limiter(by_token, 4, {})
     result = probe_app({"/api/chat": handler}, "app.rate_limit", ("POST",), rate_limits=RATE)
