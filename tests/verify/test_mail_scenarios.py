@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from launchready.testbed.dns_server import DnsServer, Fault
-from launchready.verify.dnsclient import Lookup
 from launchready.verify.mail import CHECK_IDS, EmailExpectation, check_email
 from launchready.verify.model import CheckResult, Status
 from launchready.verify.resolver import DnsClient, parse_nameserver
@@ -167,21 +166,21 @@ def test_null_mx_fails_when_the_spec_receives_mail() -> None:
 
 def test_collection_runs_independent_lookups_concurrently() -> None:
     """Wall time follows the longest dependency chain, not the number of lookups."""
-    delay = 0.05
+    delay = 0.1
 
     class Slow(RecordsLookup):
         def query(self, name: str, rdtype: str) -> Any:
             time.sleep(delay)
             return super().query(name, rdtype)
 
-    lookup: Lookup = Slow(good_records())
+    lookup = Slow(good_records())
     started = time.monotonic()
     check_email(DOMAIN, lookup, EXPECT, http_get_for(GOOD_POLICY))
     elapsed = time.monotonic() - started
-    asked = len(lookup.queries)  # type: ignore[attr-defined]
-    # The longest chain: TXT mail.test -> TXT _spf -> TXT _spf2 (3 levels, plus the policy fetch level).
-    assert asked >= 15  # sequential would take asked * delay
-    assert elapsed < 6 * delay, (elapsed, asked)
+    # The longest chain is TXT mail.test -> TXT _spf -> TXT _spf2: 3 x delay. Asked one after
+    # another, the 15 questions would take 15 x delay.
+    assert len(lookup.queries) >= 15
+    assert elapsed < 8 * delay, elapsed
 
 
 def test_bare_null_mx_domain_skips_inbound_hardening() -> None:
