@@ -16,7 +16,7 @@ from launchready.verify.runner import VerifyOptions, run_verify, stack_target
 pytestmark = pytest.mark.integration
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
-AREAS = ("dns.", "tls.", "http.")
+AREAS = ("dns.", "email.", "tls.", "http.")
 
 
 def verify(box: Sandbox) -> dict[str, list]:
@@ -31,10 +31,10 @@ def verify(box: Sandbox) -> dict[str, list]:
     return by_id
 
 
-def test_good_sandbox_passes_dns_tls_and_http() -> None:
+def test_good_sandbox_passes_dns_email_tls_and_http() -> None:
     with Sandbox(load_stack("example", STACKS)) as box:
         results = verify(box)
-    assert len(results) >= 20
+    assert len(results) >= 26
     assert [(i, r.summary) for i, rs in results.items() for r in rs if r.status is not Status.PASS] == []
 
 
