@@ -397,3 +397,17 @@ def test_spf_domain_spec_must_end_in_a_macro_or_a_toplabel(raw: str, valid: bool
     else:
         with pytest.raises(PermError):
             parse_domain_spec(raw)
+
+
+def test_dmarc_external_rua_needs_the_receivers_consent() -> None:
+    records = _with(
+        f"_dmarc.{DOMAIN}", ("TXT", "v=DMARC1; p=reject; rua=mailto:r@reports.example, mailto:x@ok.example")
+    )
+    records[f"{DOMAIN}._report._dmarc.ok.example"] = [("TXT", "v=DMARC1")]
+    records["reports.example"] = [("A", "127.0.0.1")]
+    expect = EmailExpectation(sends_mail=True, dmarc_policy="reject")
+    result = _run(records, expect)["email.dmarc"]
+    assert result.status is Status.WARN
+    assert result.evidence["unauthorised_rua_domains"] == ["reports.example"]
+    records[f"{DOMAIN}._report._dmarc.reports.example"] = [("TXT", "v=DMARC1")]
+    assert _run(records, expect)["email.dmarc"].status is Status.PASS

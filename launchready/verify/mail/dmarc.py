@@ -35,6 +35,26 @@ def name(domain: str) -> str:
 
 def collect(store: Gathered) -> Collector:
     yield [DnsQuery(name(store.domain), "TXT")]
+    records = _dmarc_records(store.answer(name(store.domain), "TXT").records)
+    if len(records) == 1:
+        checks = [DnsQuery(n, "TXT") for n in _authorisation_names(store.domain, parse(records[0]))]
+        if checks:
+            yield checks
+
+
+def _dmarc_records(records: tuple[str, ...]) -> list[str]:
+    return [r for r in records if re.match(r"^v\s*=\s*DMARC1\s*(;|$)", r)]
+
+
+def _authorisation_names(domain: str, record: DmarcRecord) -> list[str]:
+    """RFC 7489 §7.1: a report address outside the domain must consent at
+    ``<domain>._report._dmarc.<its domain>``."""
+    names = []
+    for uri in record.rua:
+        target = _address(uri).rpartition("@")[2].rstrip(".")
+        if target and target != domain and not target.endswith("." + domain):
+            names.append(f"{domain}._report._dmarc.{target}")
+    return list(dict.fromkeys(names))
 
 
 @dataclass
@@ -85,7 +105,7 @@ def evaluate(store: Gathered, expect: EmailExpectation) -> CheckResult:
     answer = store.answer(qname, "TXT")
     if not answer.ok:
         return dns_error(CHECK_ID, answer, qname)
-    records = [r for r in answer.records if re.match(r"^v\s*=\s*DMARC1\s*(;|$)", r)]
+    records = _dmarc_records(answer.records)
     wanted = expect.dmarc_policy
     if not records:
         return result(
@@ -151,6 +171,20 @@ def evaluate(store: Gathered, expect: EmailExpectation) -> CheckResult:
             "DMARC rua lacks the spec's addresses: " + ", ".join(missing),
             evidence,
             "add them to rua=",
+        )
+    refused = [
+        auth.removeprefix(f"{store.domain}._report._dmarc.")
+        for auth in _authorisation_names(store.domain, record)
+        if store.answer(auth, "TXT").ok and not _dmarc_records(store.answer(auth, "TXT").records)
+    ]
+    if refused:
+        evidence["unauthorised_rua_domains"] = refused
+        return result(
+            CHECK_ID,
+            Status.WARN,
+            "rua domain(s) have not agreed to receive reports: " + ", ".join(refused),
+            evidence,
+            f"ask them to publish TXT {store.domain}._report._dmarc.<their domain>: v=DMARC1",
         )
     if policy == "none":
         return result(
