@@ -1,16 +1,20 @@
 """Scenarios: badssl.com-style broken sites, and a sandbox serving a site spec's intended state.
 
-``BadSsl`` starts, on loopback, one web server per TLS profile holding every scenario of
-``SCENARIOS`` under ``<name>.badssl.test`` plus a fully good site; each scenario names the
-check that must fail and a phrase its evidence must contain.
+``BadSsl`` starts, on loopback, one web server per TLS profile and a DNS server: every scenario
+of ``SCENARIOS`` is a small domain ``<name>.badssl.test`` (apex = the site, www redirects to
+it) next to a fully good ``good.badssl.test``; each scenario names the check that must not
+pass and a phrase its result contains.
 
 ``Sandbox(spec, faults=[...])`` turns a ``SiteSpec`` into DNS zone data (from
 ``planned_records``) and a good web site (security headers, HSTS and monitor URLs from the
-spec, the MTA-STS policy file), with optional deliberate faults, for the demo and end-to-end
-tests. Web hosts resolve to the sandbox's loopback address, so ``--nameserver`` alone is enough
-when the sandbox could bind ports 443/80 (root or CAP_NET_BIND_SERVICE; it picks a private
-127.x.y.z address); otherwise it uses ephemeral ports and ``resolve_args``/``https_port`` say
-which.
+spec, the MTA-STS policy file), with optional deliberate faults (``FAULT_CHECKS`` says which
+check each one trips), for the demo and end-to-end tests. Web hosts resolve to the sandbox's
+loopback address, so ``--nameserver`` alone is enough when the sandbox could bind ports
+443/80 (root or CAP_NET_BIND_SERVICE; it picks a private 127.x.y.z address); otherwise it
+uses ephemeral ports and ``connect_to_args`` map 443/80 to them. Outside names the spec
+depends on (SPF includes, MX hosts, CNAME targets) are answered with documentation-range
+stand-ins; AAAA origin records are left out (the sandbox serves IPv4 loopback only).
+DNSSEC is simulated: a DS record and the AD bit, no signatures.
 """
 
 from __future__ import annotations
@@ -252,7 +256,7 @@ class SandboxFault(StrEnum):
     EXPIRED_CERT = "expired_cert"  # tls.expiry fails
     LEGACY_TLS = "legacy_tls"  # tls.protocols (TLS 1.0/1.1 offered)
     MONITOR_DOWN = "monitor_down"  # http.monitor_urls (last monitor answers 503)
-    DMARC_NONE = "dmarc_none"  # email.dmarc warns (p=none)
+    DMARC_NONE = "dmarc_none"  # email.dmarc (p=none, weaker than the spec)
     TWO_SPF = "two_spf"  # email.spf (two SPF records)
     DKIM_MISSING = "dkim_missing"  # email.dkim
     NO_CAA = "no_caa"  # dns.caa
