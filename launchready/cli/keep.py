@@ -28,7 +28,7 @@ from launchready.cloudflare.client import (
 from launchready.cloudflare.reader import read_zone_state
 from launchready.cloudflare.state import DnsRecord
 from launchready.exitcodes import ExitCode
-from launchready.spec import SiteSpec, SpecError, load_stack
+from launchready.spec import Plan, SiteSpec, SpecError, load_stack
 from launchready.spec.loader import DEFAULT_STACKS_DIR
 from launchready.spec.models import normalize_domain
 
@@ -69,6 +69,10 @@ def adopt(
         str | None,
         typer.Option("--account-id", help="account to create the zone in (zone not on Cloudflare)"),
     ] = None,
+    plan: Annotated[
+        Plan | None,
+        typer.Option("--plan", help="Cloudflare plan (default: the zone's, or free offline)"),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="replace an existing stack file")] = False,
     stacks_dir: StacksDir = DEFAULT_STACKS_DIR,
     out_import: Annotated[
@@ -89,7 +93,7 @@ def adopt(
     client: cloudflare.Cloudflare | None = None
     try:
         records: list[DnsRecord]
-        plan = "free"
+        zone_plan = "free"
         rulesets = None
         if zone_file is not None:
             records = _read_zone_file(zone_file, domain)
@@ -97,7 +101,7 @@ def adopt(
                 client = _client()
                 live = read_zone_state(client, zone_id or domain, parts={"records"})
                 records = attach_ids(records, live.records)
-                zone_id, plan = live.zone.id, live.zone.plan
+                zone_id, zone_plan = live.zone.id, live.zone.plan
             elif not (zone_id or account_id):
                 raise _fail(f"without {TOKEN_ENV}, give --zone-id (existing zone) or --account-id "
                             "(create it)", ExitCode.USAGE)
@@ -105,10 +109,10 @@ def adopt(
             client = _client()
             state = read_zone_state(client, zone_id or domain, parts={"records", "rulesets"})
             records, rulesets = list(state.records), state.rulesets
-            zone_id, plan = state.zone.id, state.zone.plan
+            zone_id, zone_plan = state.zone.id, state.zone.plan
             account_id = account_id or state.zone.account_id
         adoption = adopt_zone(domain, records, zone_id=zone_id, account_id=account_id,
-                              plan=plan, rulesets=rulesets, stack=stack)
+                              plan=plan or zone_plan, rulesets=rulesets, stack=stack)
         stack_file, import_file = write_adoption(adoption, stack, stacks_dir, force=force,
                                                  import_path=out_import)
     except CloudflareError as exc:
