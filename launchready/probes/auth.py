@@ -104,6 +104,8 @@ def probe_auth(ctx: ProbeContext) -> CheckResult:
             ex = ctx.client.request(PROBE, route.method, route.path, headers=ctx.auth(token), json=route.body)
             exchanges.append(ex)
             verdict = kind_of(ex)
+            if route.kind == "webhook" and verdict == "other 4xx":
+                verdict = "refused"  # a webhook answers a missing signature with 400, not 401
             if verdict == "refused" and _leaks(ctx, ex):
                 verdict = "leaked"
             cases.append(_case(label, variant, ex, verdict))

@@ -54,7 +54,9 @@ class ProbeContext:
         if token is None:
             return {}
         scheme = self.app.auth_scheme.strip()
-        return {self.app.auth_header: f"{scheme} {token}" if scheme else token}
+        # "Bearer" -> "Bearer <token>"; "session=" (a cookie) -> "session=<token>"; "" -> the bare token
+        joined = f"{scheme}{token}" if not scheme or scheme.endswith("=") else f"{scheme} {token}"
+        return {self.app.auth_header: joined}
 
     def canary(self) -> str | None:
         if self.app.system_prompt_canary:

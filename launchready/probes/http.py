@@ -73,12 +73,6 @@ class Exchange:
     def answered(self) -> bool:
         return self.status > 0
 
-    def json(self) -> Any:
-        try:
-            return jsonlib.loads(self.body)
-        except ValueError:
-            return None
-
 
 @dataclass(frozen=True, slots=True)
 class RequestRecord:
@@ -136,10 +130,6 @@ class ProbeClient:
     @property
     def sent(self) -> int:
         return len(self.records)
-
-    @property
-    def remaining(self) -> int:
-        return self.budget - len(self.records)
 
     def url_for(self, path: str) -> str:
         """Absolute URL for a spec path (kept under the base URL's prefix)."""

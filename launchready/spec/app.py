@@ -226,7 +226,11 @@ class AppSpec(AppModel):
     )
     entry_path: Path = Field(default="/", description="the page whose scripts are scanned for secrets")
     auth_header: str = Field(default="Authorization", pattern=r"^[A-Za-z0-9-]+$")
-    auth_scheme: str = Field(default="Bearer", description="prefix before the token; '' sends it bare")
+    auth_scheme: str = Field(
+        default="Bearer",
+        description="prefix before the token: 'Bearer' sends 'Bearer <token>'; one ending in '=' "
+        "(a cookie, with auth_header Cookie) is joined without a space; '' sends the token bare",
+    )
     identities: Identities | None = None
     sensitive_routes: list[SensitiveRoute] = Field(default_factory=list)
     object_routes: list[ObjectRoute] = Field(default_factory=list)

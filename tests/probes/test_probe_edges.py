@@ -19,7 +19,9 @@ from starlette.routing import Route
 
 from launchready.probes import ProbeOptions, run_app_probes
 from launchready.probes.auth import forged_tokens, jwt_claims
+from launchready.probes.context import ProbeContext
 from launchready.probes.cors import trick_origins
+from launchready.probes.http import ProbeClient
 from launchready.probes.ratelimit import parse_retry_after
 from launchready.verify.model import CheckResult, Status
 from tests.apps.common import ENV, OPENAI_KEY, SK_TEST, TOKEN_A, serve
@@ -239,3 +241,29 @@ def test_forged_tokens_reuse_the_identity_claims() -> None:
     wrong = tokens["JWT signed with a wrong key"]
     assert wrong is not None and wrong.split(".")[2] != TOKEN_A.split(".")[2]
     assert jwt_claims("not-a-jwt") is None
+
+
+@pytest.mark.parametrize(
+    ("header", "scheme", "expected"),
+    [
+        ("Authorization", "Bearer", "Bearer tok"),
+        ("Cookie", "session=", "session=tok"),
+        ("X-Api-Key", "", "tok"),
+    ],
+)
+def test_credentials_are_sent_the_way_the_spec_says(header: str, scheme: str, expected: str) -> None:
+    spec = site("http://127.0.0.1:9", auth_header=header, auth_scheme=scheme)
+    assert spec.app is not None
+    ctx = ProbeContext(app=spec.app, host="www.example.com", client=ProbeClient("http://127.0.0.1:9"), env={})
+    assert ctx.auth("tok") == {header: expected}
+    assert ctx.auth(None) == {}
+
+
+@pytest.mark.integration
+def test_a_webhook_route_refusing_with_400_passes_auth() -> None:
+    async def hook(request: Request) -> Response:
+        return JSONResponse({"error": "missing signature"}, status_code=400)
+
+    routes = [{"method": "POST", "path": "/hook", "kind": "webhook"}]
+    result = probe_app({"/hook": hook}, "app.auth", ("POST",), sensitive_routes=routes)
+    assert result.status is Status.PASS, result.summary
