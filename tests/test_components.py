@@ -11,7 +11,7 @@ import pytest
 
 from launchready.plan import PlannedResource, plan_stack, run_offline
 from launchready.program import main
-from launchready.spec import CONFIG_KEY
+from launchready.spec import CONFIG_KEY, SpecError
 from tests.pulumi_mocks import (
     DNS_RECORD,
     STACKS,
@@ -407,6 +407,33 @@ def test_rule_variants() -> None:
     (srv,) = [r for r in of_type(resources, DNS_RECORD) if r.inputs["type"] == "SRV"]
     assert srv.inputs["data"] == {"priority": 10, "weight": 5, "port": 5060, "target": "sip.example.net"}
     assert srv.inputs["name"] == "_sip._tcp.example.com"
+    assert "content" not in srv.inputs
+
+
+def test_user_caa_record_is_structured() -> None:
+    site = example_site()
+    site["records"].append({"name": "shop", "type": "CAA", "content": '0 issue "sectigo.com"'})
+    resources = plan_raw(site)
+    (caa,) = [r for r in of_type(resources, DNS_RECORD)
+              if r.parent == "example-com-dns" and r.inputs["type"] == "CAA"]
+    assert caa.inputs["data"] == {"flags": 0, "tag": "issue", "value": "sectigo.com"}
+    assert caa.inputs["name"] == "shop.example.com"
+
+
+@pytest.mark.parametrize(("rtype", "content", "expected"), [
+    ("SRV", "sip.example.net", "SRV content must be <weight> <port> <target>"),
+    ("CAA", "letsencrypt.org", 'CAA content must be <flags> <tag> "<value>"'),
+])
+def test_unstructured_caa_or_srv_content_is_a_spec_error(
+    rtype: str, content: str, expected: str
+) -> None:
+    site = example_site()
+    site["records"].append({"name": "x", "type": rtype, "content": content, "priority": 1})
+    with pytest.raises(SpecError) as caught:
+        plan_raw(site)
+    (problem,) = caught.value.problems
+    assert problem.path == "launchready:site.records[3].content"
+    assert problem.message.startswith(expected)
 
 
 def test_program_entry_reads_config_once() -> None:

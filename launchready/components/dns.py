@@ -14,7 +14,7 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 
 from launchready.spec.models import SiteSpec
-from launchready.spec.records import HOST_TYPES, PlannedRecord, planned_records
+from launchready.spec.records import HOST_TYPES, PlannedRecord, planned_records, structured_data
 
 TOKEN_PREFIX = "launchready:index:"
 
@@ -38,12 +38,10 @@ def record_inputs(record: PlannedRecord) -> dict[str, Any]:
     }
     if record.type in HOST_TYPES:
         inputs["proxied"] = record.proxied
-    if record.data is not None:
-        inputs["data"] = record.data
-    elif record.type == "SRV":
-        weight, port, target = record.content.split()
-        inputs["data"] = {"priority": record.priority, "weight": int(weight), "port": int(port),
-                          "target": target.rstrip(".")}
+    # CAA/SRV go to Cloudflare as structured data (the spec has validated their content).
+    data = record.data or structured_data(record.type, record.content, record.priority)
+    if data is not None:
+        inputs["data"] = data
     else:
         inputs["content"] = record.content
     if record.priority is not None and record.type == "MX":

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from launchready.spec.limits import LIMITS, PLAN_ORDER, PlanLimits
+from launchready.spec.records import structured_data
 
 if TYPE_CHECKING:
     from launchready.spec.models import SiteSpec
@@ -24,7 +25,7 @@ _REGEX_OPERATOR = re.compile(r"\s(matches|~)\s")
 
 def consistency_problems(spec: SiteSpec) -> list[Problem]:
     problems: list[Problem] = []
-    for rule in (_records, _hsts, _firewall_limits, _rate_limits, _monitoring_limits):
+    for rule in (_records, _record_shapes, _hsts, _firewall_limits, _rate_limits, _monitoring_limits):
         problems.extend(rule(spec))
     return problems
 
@@ -86,6 +87,15 @@ def _records(spec: SiteSpec) -> Iterator[Problem]:
             yield loc, f"{fqdn} is already published by the program (origin/www/MTA-STS host)"
         if rec.proxied and rec.name.startswith("*") and spec.plan != "enterprise":
             yield (*loc, "proxied"), "wildcard records can be proxied on the enterprise plan only"
+
+
+def _record_shapes(spec: SiteSpec) -> Iterator[Problem]:
+    # Cloudflare takes CAA and SRV only as structured data; the content must parse into it.
+    for index, rec in enumerate(spec.records):
+        try:
+            structured_data(rec.type, rec.content, rec.priority)
+        except ValueError as exc:
+            yield ("records", index, "content"), str(exc)
 
 
 def _hsts(spec: SiteSpec) -> Iterator[Problem]:

@@ -14,6 +14,7 @@ Key scheme:
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,3 +146,28 @@ def assign_keys(records: list[PlannedRecord], domain: str) -> list[PlannedRecord
 def _with_key(rec: PlannedRecord, key: str) -> PlannedRecord:
     return PlannedRecord(rec.name, rec.type, rec.content, rec.ttl, rec.proxied, rec.priority,
                          rec.data, rec.comment, rec.source, key)
+
+
+_CAA_CONTENT = re.compile(r'^(\d{1,3})\s+(issue|issuewild|iodef)\s+"?([^"]*)"?$')
+_SRV_CONTENT = re.compile(r"^(\d{1,5})\s+(\d{1,5})\s+(\S+?)\.?$")
+
+
+def structured_data(rtype: str, content: str, priority: int | None) -> dict[str, Any] | None:
+    """Cloudflare's ``data`` for record types it only accepts in structured form.
+
+    CAA content is ``<flags> <tag> "<value>"``; SRV content is ``<weight> <port> <target>``
+    (its priority is the record's priority). Other types return None; a malformed CAA/SRV
+    content raises ValueError with the expected shape.
+    """
+    if rtype == "CAA":
+        caa = _CAA_CONTENT.match(content.strip())
+        if not caa or int(caa.group(1)) > 255:
+            raise ValueError('CAA content must be <flags> <tag> "<value>", e.g. 0 issue "letsencrypt.org"')
+        return {"flags": int(caa.group(1)), "tag": caa.group(2), "value": caa.group(3)}
+    if rtype == "SRV":
+        srv = _SRV_CONTENT.match(content.strip())
+        if not srv or int(srv.group(1)) > 65535 or int(srv.group(2)) > 65535:
+            raise ValueError("SRV content must be <weight> <port> <target>, e.g. 5 5060 sip.example.net")
+        return {"priority": priority, "weight": int(srv.group(1)), "port": int(srv.group(2)),
+                "target": srv.group(3)}
+    return None
