@@ -6,6 +6,7 @@ with the real DNS client (``integration``).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -82,6 +83,7 @@ def test_scenario_is_classified(run: Runner, scenario: Scenario) -> None:
     for key, value in scenario.evidence.items():
         assert got.evidence[key] == value, (key, got.evidence)
     assert got.fix and "\n" not in got.fix
+    assert all(json.dumps(r.to_dict()) for r in results.values())  # reports serialise evidence as JSON
     others = {i: r.status for i, r in results.items() if i != scenario.check}
     if scenario.expect is EXPECT and not scenario.timeouts:
         # The fault stays where it is: every other check still passes.
