@@ -78,6 +78,9 @@ def drift(
         desired = desired_from_plan(plan_spec(spec, stack=stack))
     except SpecError as exc:
         raise _fail(ExitCode.USAGE, exc.render()) from None
+    except Exception as exc:  # the program failed under the mock engine: a message, not a traceback
+        raise _fail(ExitCode.COULD_NOT_RUN, f"drift: planning {stack} failed: "
+                                            f"{type(exc).__name__}: {exc}") from None
     try:
         servers = [parse_nameserver(n) for n in nameserver or ()]
     except ValueError as exc:
@@ -87,6 +90,9 @@ def drift(
         live = read_zone_state(client, zone_id or spec.zone.zone_id or spec.domain)
     except CloudflareError as exc:
         raise _fail(ExitCode.COULD_NOT_RUN, f"drift: {exc}") from None
+    except Exception as exc:  # an API answer the SDK could not parse: still no traceback
+        raise _fail(ExitCode.COULD_NOT_RUN, f"drift: reading the zone failed: "
+                                            f"{type(exc).__name__}: {exc}") from None
     report = detect_drift(desired, live, DnsClient(servers or None, timeout=3.0))
     if output is OutputFormat.json:
         typer.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True, default=str))
