@@ -126,8 +126,13 @@ def _is_generic_false_positive(value: str, line: str) -> bool:
         or heuristic.is_potential_uuid(value)
         or heuristic.is_not_alphanumeric_string(value)
         or heuristic.is_likely_id_string(value, line)
-        or heuristic.is_indirect_reference(line)
+        # `x = get_secret()`; a quoted literal is never a call (Django keys often hold '!=' and '(')
+        or (not _is_quoted(value, line) and heuristic.is_indirect_reference(line))
     )
+
+
+def _is_quoted(value: str, line: str) -> bool:
+    return any(f"{quote}{value}{quote}" in line for quote in ("'", '"', "`"))
 
 
 @dataclass(frozen=True, slots=True)

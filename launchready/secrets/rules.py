@@ -120,7 +120,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "anthropic-api-key",
         "Anthropic API key",
-        r"(?P<secret>sk-ant-api\d{2}-[A-Za-z0-9_-]{32,})" + _END,
+        r"(?P<secret>sk-ant-api\d{2}-[A-Za-z0-9_-]{80,})" + _END,
         Severity.CRITICAL,
         ("sk-ant-",),
         min_entropy=3.5,
@@ -129,7 +129,16 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "anthropic-admin-key",
         "Anthropic Admin API key",
-        r"(?P<secret>sk-ant-admin\d{2}-[A-Za-z0-9_-]{32,})" + _END,
+        r"(?P<secret>sk-ant-admin\d{2}-[A-Za-z0-9_-]{80,})" + _END,
+        Severity.CRITICAL,
+        ("sk-ant-",),
+        min_entropy=3.5,
+        left=KEY_CHARS,
+    ),
+    _rule(
+        "anthropic-oauth-token",
+        "Anthropic OAuth access or refresh token (acts for a Claude.ai account)",
+        r"(?P<secret>sk-ant-o(?:at|rt)\d{2}-[A-Za-z0-9_-]{40,})" + _END,
         Severity.CRITICAL,
         ("sk-ant-",),
         min_entropy=3.5,
@@ -227,8 +236,8 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "cloudflare-api-key-assignment",
-        "Cloudflare API token or global key assigned to a Cloudflare-named variable",
-        r"(?:cloudflare|(?<![a-z0-9])cf_)[\w.-]{0,25}?(?:token|key|secret)[\w-]{0,10}"
+        "Cloudflare API token (40 chars) or global API key (37 hex) assigned to a Cloudflare-named variable",
+        r"(?:cloudflare|(?<![a-z0-9])cf_)[\w.-]{0,30}"
         + _ASSIGN
         + r"(?P<secret>[A-Za-z0-9_-]{40}|[a-f0-9]{37})"
         + _END,
@@ -329,6 +338,16 @@ RULES: tuple[Rule, ...] = (
         left=WORD_CHARS,
     ),
     _rule(
+        "database-url-credentials",
+        "Database or queue URL with a password (postgres, mysql, mongodb, redis, amqp)",
+        r"(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?)://[^:@\s/\"'`]+:"
+        r"(?P<secret>[^@\s/\"'`]+)@",
+        Severity.HIGH,
+        ("postgres", "mysql", "mariadb", "mongodb", "redis", "amqp"),
+        case_insensitive=True,
+        left=WORD_CHARS,
+    ),
+    _rule(
         "smtp-password",
         "SMTP / mail password assignment",
         r"(?:smtp|mail|email)[_-]?(?:pass(?:word)?|pwd)" + _ASSIGN + r"(?P<secret>[^\s\"'`,;]{6,})",
@@ -357,12 +376,13 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "generic-token-assignment",
-        "High-entropy value assigned to a token / access-key / credential variable",
-        r"(?:token|access[_-]?key|client[_-]?secret|credential)s?[\w-]{0,10}"
+        "High-entropy value assigned to a token / access-key / app-key / credential variable",
+        r"(?:token|access[_-]?key|client[_-]?secret|credential|(?:app|master|signing|encryption)[_-]?key)s?"
+        r"[\w-]{0,10}"
         + _ASSIGN
-        + r"(?P<secret>[A-Za-z0-9_./+=~-]{20,256})(?![A-Za-z0-9_./+=~-])",
+        + r"(?:base64:)?(?P<secret>[A-Za-z0-9_./+=~-]{20,256})(?![A-Za-z0-9_./+=~-])",
         Severity.HIGH,
-        ("token", "access", "secret", "credential"),
+        ("token", "access", "secret", "credential", "app", "master", "signing", "encryption"),
         min_entropy=3.5,
         validator=lambda value: any(c.isdigit() for c in value) and any(c.isalpha() for c in value),
         case_insensitive=True,

@@ -38,6 +38,7 @@ def make_keys() -> dict[str, str]:
         "openai-api-key": "sk-proj-" + rnd(74, URLSAFE) + "T3BlbkFJ" + rnd(8) + "-" + rnd(65, URLSAFE),
         "anthropic-api-key": "sk-ant-api03-" + rnd(93, URLSAFE) + "AA",
         "anthropic-admin-key": "sk-ant-admin01-" + rnd(93, URLSAFE) + "AA",
+        "anthropic-oauth-token": "sk-ant-oat01-" + rnd(100, URLSAFE),
         "stripe-live-secret-key": "sk_live_" + rnd(99),
         "stripe-live-restricted-key": "rk_live_" + rnd(99),
         "stripe-test-key": "sk_test_" + rnd(99),
@@ -67,6 +68,7 @@ def make_assigned() -> dict[str, tuple[str, str]]:
         "aws-secret-access-key": ('aws_secret_access_key = "{v}"', rnd(40, ALNUM + "/+")),
         "smtp-url-credentials": ("SMTP_URL=smtps://mailer:{v}@smtp.mail.test:465", rnd(16)),
         "smtp-password": ("SMTP_PASSWORD={v}", rnd(14)),
+        "database-url-credentials": ("DATABASE_URL=postgres://app:{v}@db.internal:5432/app", rnd(20)),
         "generic-secret-assignment": ('const dbPassword = "{v}";', rnd(32)),
         "generic-token-assignment": ('const refreshToken = "{v}";', rnd(40, URLSAFE)),
     }

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from launchready.secrets import Severity, scan_source_map, scan_text
+from launchready.secrets.findings import fingerprint
 from tests.secrets.fakekeys import make_assigned, make_keys, rnd, supabase_jwt
 
 
@@ -89,3 +90,31 @@ def test_source_map_lines_point_into_the_original_file() -> None:
     findings = scan_source_map(json.dumps(smap), "https://app.test/main.js.map")
     assert [(f.source, f.line) for f in findings] == [("https://app.test/main.js.map -> src/config.ts", 3)]
     assert key not in json.dumps([f.to_dict() for f in findings])
+
+
+def test_quoted_django_key_with_operators_is_not_taken_for_a_call() -> None:
+    secret = "zh!=!gq(w^_t[" + rnd(30) + ")HI+$eh"
+    findings = scan_text(f"SECRET_KEY = '{secret}'\n", "settings.py")
+    assert [f.rule_id for f in findings] == ["generic-secret-assignment"]
+
+
+def test_indirect_reference_is_not_a_secret() -> None:
+    assert scan_text("password = get_password_from_vault(name)\n", "settings.env") == []
+
+
+def test_laravel_app_key_with_base64_prefix() -> None:
+    import base64
+    import secrets
+
+    value = base64.b64encode(secrets.token_bytes(32)).decode()
+    findings = scan_text(f"APP_KEY=base64:{value}\n", ".env")
+    expected = [("generic-token-assignment", fingerprint(value))]
+    assert [(f.rule_id, f.fingerprint) for f in findings] == expected
+
+
+@pytest.mark.parametrize("url", ["postgres://app:{v}@db:5432/app", "redis://default:{v}@cache:6379"])
+def test_database_urls_with_passwords(url: str) -> None:
+    secret = rnd(18)
+    findings = scan_text(f'DATABASE_URL="{url.format(v=secret)}"\n', ".env")
+    expected = [("database-url-credentials", fingerprint(secret))]
+    assert [(f.rule_id, f.fingerprint) for f in findings] == expected
