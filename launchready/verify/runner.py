@@ -150,8 +150,9 @@ def run_verify(targets: Sequence[Target], options: VerifyOptions | None = None, 
                       timeout=options.timeout, max_body=options.max_body)
     workers = max(1, options.concurrency)
     step_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="verify-step")
-    domain_pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets))),
-                                     thread_name_prefix="verify-domain")
+    domain_workers = max(1, min(workers, len(targets)))
+    domain_pool = ThreadPoolExecutor(max_workers=domain_workers, thread_name_prefix="verify-domain")
+    area_pool = ThreadPoolExecutor(max_workers=5 * domain_workers, thread_name_prefix="verify-area")
     collector = Collector(lookup, http, step_pool, step_timeout=max(4 * options.timeout, 1.0),
                           deadline=deadline)
     ids = selected_ids(options)
@@ -159,10 +160,11 @@ def run_verify(targets: Sequence[Target], options: VerifyOptions | None = None, 
     try:
         for index, target in enumerate(targets):
             futures.append(domain_pool.submit(_verify_one, target, index, len(targets), ids, options,
-                                              collector, observer))
+                                              collector, area_pool, observer))
         wait(futures, timeout=max(0.0, deadline - time.monotonic()) + options.timeout)
     finally:
         domain_pool.shutdown(wait=False, cancel_futures=True)
+        area_pool.shutdown(wait=False, cancel_futures=True)
         step_pool.shutdown(wait=False, cancel_futures=True)
     reports = []
     for target, future in zip(targets, futures, strict=True):
@@ -190,26 +192,35 @@ def _shown(items: list[str], limit: int = 6) -> list[str]:
 
 
 def _verify_one(target: Target, index: int, total: int, ids: list[str], options: VerifyOptions,
-                collector: Collector, observer: Observer | None) -> DomainReport:
+                collector: Collector, areas: ThreadPoolExecutor, observer: Observer | None) -> DomainReport:
+    """One domain: each area (DNS+HTTP, TLS, email, app, Cloudflare) runs at the same time."""
     if observer:
         observer(Progress(target, index, total))
     started = time.monotonic()
     expect = target.expectation()
     selected = set(ids)
-    results: list[CheckResult] = []
-    local = [i for i in ids if i in EVALUATORS]
-    if local:
-        obs, expect = collect_domain(collector, expect, selected)
-        for check_id in local:
-            results.append(_evaluate(check_id, obs, expect))
+    jobs: dict[str, Callable[[], list[CheckResult]]] = {}
+    if any(i in EVALUATORS for i in ids):
+        jobs["dns/http"] = lambda: _local_results(collector, expect, selected, ids)
     if any(i.startswith("tls.") for i in ids):
-        results += tls_results(collector, expect, options)
+        jobs["tls."] = lambda: tls_results(collector, expect, options)
     if any(i.startswith("email.") for i in ids):
-        results += email_results(collector, expect)
+        jobs["email."] = lambda: email_results(collector, expect)
     if any(i.startswith("app.") for i in ids):
-        results += app_results(expect, options)
+        jobs["app."] = lambda: app_results(expect, options)
     if any(i.startswith("cloudflare.") for i in ids):
-        results += cloudflare_results(expect, options)
+        jobs["cloudflare."] = lambda: cloudflare_results(expect, options)
+    futures = {area: areas.submit(job) for area, job in jobs.items()}
+    wait(futures.values(), timeout=max(0.0, collector.deadline - time.monotonic()) + options.timeout)
+    results: list[CheckResult] = []
+    for area, future in futures.items():
+        if future.done() and future.exception() is None:
+            results += future.result()
+            continue
+        reason = "the run deadline was reached"
+        if future.done():
+            reason = f"internal error: {future.exception()!r}"
+        results += [errored(i, reason) for i in ids if _in_area(i, area)]
     produced = {r.id for r in results}
     results = [r for r in results if r.id in selected]
     results += [skipped(i, _why_not_run(i, expect, options)) for i in ids if i not in produced]
@@ -220,6 +231,16 @@ def _verify_one(target: Target, index: int, total: int, ids: list[str], options:
     if observer:
         observer(Progress(target, index, total, report))
     return report
+
+
+def _in_area(check_id: str, area: str) -> bool:
+    return check_id in EVALUATORS if area == "dns/http" else check_id.startswith(area)
+
+
+def _local_results(collector: Collector, expect: Expectation, selected: set[str], ids: list[str]
+                   ) -> list[CheckResult]:
+    obs, expect = collect_domain(collector, expect, selected)
+    return [_evaluate(check_id, obs, expect) for check_id in ids if check_id in EVALUATORS]
 
 
 def _evaluate(check_id: str, obs: Any, expect: Expectation) -> CheckResult:
