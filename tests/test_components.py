@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import runpy
 from typing import Any
 
 import pulumi
@@ -436,9 +437,12 @@ def test_unstructured_caa_or_srv_content_is_a_spec_error(
     assert problem.message.startswith(expected)
 
 
-def test_program_entry_reads_config_once() -> None:
+def test_pulumi_main_file_reads_config_and_builds_the_same_graph() -> None:
+    # What `pulumi up` runs: the top-level __main__.py, reading launchready:site from config.
     site = example_site()
-    via_config = run_offline(main, stack="example", config={CONFIG_KEY: json.dumps(site)})
+    entry = str(STACKS.parent / "__main__.py")
+    via_config = run_offline(lambda: runpy.run_path(entry), stack="example",
+                             config={CONFIG_KEY: json.dumps(site)})
     assert via_config == plan_raw(site)
 
 

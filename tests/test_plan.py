@@ -132,3 +132,21 @@ def test_cli_unknown_stack_lists_the_existing_ones() -> None:
     result = runner.invoke(app, ["plan", "--stack", "nope", "--stacks-dir", str(STACKS)])
     assert result.exit_code == ExitCode.USAGE
     assert "stacks here: example" in result.stderr
+
+
+@pytest.mark.parametrize("plan", ["free", "pro", "business", "enterprise"])
+@pytest.mark.parametrize("provider", ["google_workspace", "microsoft_365", "custom", "none"])
+def test_new_stack_plans_cleanly(tmp_path: Path, plan: str, provider: str) -> None:
+    created = runner.invoke(app, ["new", "client.example", "--stack", "c", "--plan", plan,
+                                  "--email-provider", provider, "--tenant", "contoso",
+                                  "--stacks-dir", str(tmp_path)])
+    assert created.exit_code == 0, created.output
+    result = runner.invoke(app, ["plan", "-s", "c", "-f", "json", "--stacks-dir", str(tmp_path)])
+    assert result.exit_code == ExitCode.OK, result.output
+    document = json.loads(result.stdout)
+    phases = [e["inputs"]["phase"] for e in document if e["type"] == "cloudflare:index/ruleset:Ruleset"]
+    assert len(phases) == len(set(phases))
+    limits = [e for e in document if e["inputs"].get("phase") == "http_ratelimit"]
+    assert len(limits[0]["inputs"]["rules"]) == {"free": 1, "pro": 2}.get(plan, 3)
+    checks = [e for e in document if e["type"] == "cloudflare:index/healthcheck:Healthcheck"]
+    assert bool(checks) == (plan != "free")
