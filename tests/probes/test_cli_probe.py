@@ -136,3 +136,17 @@ def test_unreachable_app_exits_3(env: None, tmp_path: Path) -> None:
         "json",
     )
     assert code == 3
+
+
+def test_verify_carries_the_app_probes_into_its_report(
+    env: None, tmp_path: Path, vulnerable_url: str
+) -> None:
+    stacks = str(write_stack(tmp_path, vulnerable_url))
+    outcome = runner.invoke(
+        app, ["verify", "--stack", "client", "--stacks-dir", stacks, "--only", "app.", "--format", "json"]
+    )
+    assert outcome.exit_code == 1, outcome.stdout
+    checks = json.loads(outcome.stdout)["domains"][0]["checks"]
+    assert {c["id"]: c["status"] for c in checks}["app.object_access"] == "fail"
+    assert {c["id"] for c in checks} >= {"app.auth", "app.cors", "app.webhooks", "app.exposed_secrets"}
+    no_canary(outcome.stdout)
