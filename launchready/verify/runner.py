@@ -9,17 +9,19 @@ many domains are asked for. Progress goes to an observer callback, never printed
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+from launchready.cloudflare import checks as cloudflare_checks
+from launchready.cloudflare.client import CloudflareError, make_client
+from launchready.cloudflare.reader import read_zone_state
 from launchready.exitcodes import ExitCode
+from launchready.probes.runner import ProbeOptions, run_app_probes
 from launchready.spec.loader import DEFAULT_STACKS_DIR, load_stack
 from launchready.spec.models import SiteSpec
 from launchready.verify import catalogue, checks_dns, checks_http, mail, tls
@@ -264,14 +266,6 @@ def _why_not_run(check_id: str, expect: Expectation, options: VerifyOptions) -> 
 # --------------------------------------------------------------------------- other areas
 
 
-def _optional(module: str) -> ModuleType | None:
-    """Areas built alongside verify; absent ones make their checks ``skipped``, never a crash."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
-
-
 def tls_results(collector: Collector, expect: Expectation, options: VerifyOptions) -> list[CheckResult]:
     """tls.* for every address of the canonical and the other host, each handshake on its own."""
     canonical = expect.canonical_host or expect.domain
@@ -320,21 +314,20 @@ def email_results(collector: Collector, expect: Expectation) -> list[CheckResult
 def app_results(expect: Expectation, options: VerifyOptions) -> list[CheckResult]:
     if expect.spec is None or expect.spec.app is None:
         return []
-    probes = _optional("launchready.probes.runner")
-    if probes is None:
-        return []
-    probe_options = probes.ProbeOptions(probe_rate_limits=options.probe_rate_limits, timeout=options.timeout)
-    found: list[CheckResult] = probes.run_app_probes(expect.spec, probe_options)
-    return found
+    probe_options = ProbeOptions(probe_rate_limits=options.probe_rate_limits, timeout=options.timeout)
+    return run_app_probes(expect.spec, probe_options)
 
 
 def cloudflare_results(expect: Expectation, options: VerifyOptions) -> list[CheckResult]:
-    """cloudflare.* need the live zone through the API (a token) and a spec to compare with."""
+    """cloudflare.* read the live zone through the API (a token) and compare it with the spec."""
     if expect.spec is None or not options.cloudflare_token:
         return []
-    checks = _optional("launchready.cloudflare.checks")
-    monitor_checks = getattr(checks, "monitor_checks", None)
-    if monitor_checks is None:
-        return []
-    found: list[CheckResult] = monitor_checks(expect.spec, options.cloudflare_token)
-    return found
+    spec = expect.spec
+    try:
+        client = make_client(options.cloudflare_token, timeout=options.timeout)
+        state = read_zone_state(client, spec.zone.zone_id or spec.domain,
+                                parts={"healthchecks", "notifications"})
+    except CloudflareError as exc:  # messages are token-free by construction (cloudflare.client)
+        return [errored(i, f"Cloudflare API: {exc}") for i in ("cloudflare.healthchecks",
+                                                              "cloudflare.notifications")]
+    return cloudflare_checks.monitor_checks(spec, state)

@@ -1,0 +1,51 @@
+"""The runner's other areas: Cloudflare state through the API fake, skips with reasons."""
+
+from __future__ import annotations
+
+import pytest
+
+from launchready.testbed.cloudflare_api import FakeCloudflare
+from launchready.verify.model import Status
+from launchready.verify.report import render
+from launchready.verify.runner import Target, VerifyOptions, domain_target, run_verify
+from tests.verify.conftest import good_spec
+
+TOKEN = "CANARYcloudflareTOKEN0123456789abcdef"
+
+
+@pytest.mark.integration
+def test_cloudflare_checks_read_the_zone_through_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeCloudflare() as fake:
+        fake.add_token(TOKEN)
+        fake.add_zone("good.test")
+        monkeypatch.setenv("CLOUDFLARE_BASE_URL", fake.base_url)
+        options = VerifyOptions(only=("cloudflare.",), cloudflare_token=TOKEN, timeout=2.0)
+        report = run_verify([Target("good.test", good_spec(), "good")], options)
+    results = {r.id: r for r in report.domains[0].results}
+    # The spec has three monitors and the zone no health check.
+    assert results["cloudflare.healthchecks"].status is Status.FAIL
+    assert "cloudflare.notifications" in results
+    for fmt in ("json", "junit", "markdown", "html", "table"):
+        assert TOKEN not in render(report, fmt)
+
+
+@pytest.mark.integration
+def test_a_refused_token_is_error_and_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeCloudflare() as fake:
+        monkeypatch.setenv("CLOUDFLARE_BASE_URL", fake.base_url)
+        options = VerifyOptions(only=("cloudflare.",), cloudflare_token=TOKEN, timeout=2.0)
+        report = run_verify([Target("good.test", good_spec(), "good")], options)
+    statuses = {r.id: r.status for r in report.domains[0].results}
+    assert statuses == {"cloudflare.healthchecks": Status.ERROR, "cloudflare.notifications": Status.ERROR}
+    assert TOKEN not in render(report, "json")
+    assert TOKEN[:12] not in repr(options)
+
+
+def test_checks_that_cannot_run_say_why() -> None:
+    report = run_verify([domain_target("good.test")], VerifyOptions(only=("app.", "cloudflare.")))
+    results = report.domains[0].results
+    assert {r.status for r in results} == {Status.SKIPPED}
+    reasons = {r.id: r.summary for r in results}
+    assert reasons["app.auth"] == "needs --stack with an app section"
+    assert "CLOUDFLARE_API_TOKEN" in reasons["cloudflare.healthchecks"]
+    assert report.exit_code == 3  # nothing was observed
