@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pulumi
 
-from launchready.components.dns import TOKEN_PREFIX, RecordSetArgs, publish_records, select
+from launchready.components.dns import RecordSetArgs, publish_records, select
+from launchready.components.naming import TOKEN_PREFIX
 
 
 def is_caa_record(source: str) -> bool:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pulumi
 
-from launchready.components.dns import TOKEN_PREFIX
 from launchready.components.expressions import path_prefixes, quote, value_set
+from launchready.components.naming import TOKEN_PREFIX
 from launchready.components.rulesets import Rule, phase_ruleset, rule
 from launchready.spec.models import Cache
 

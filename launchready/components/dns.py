@@ -13,10 +13,9 @@ from typing import Any
 import pulumi
 import pulumi_cloudflare as cloudflare
 
+from launchready.components.naming import TOKEN_PREFIX
 from launchready.spec.models import SiteSpec
 from launchready.spec.records import HOST_TYPES, PlannedRecord, planned_records, structured_data
-
-TOKEN_PREFIX = "launchready:index:"
 
 
 @dataclass(frozen=True, kw_only=True)

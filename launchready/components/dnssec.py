@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from launchready.components.dns import TOKEN_PREFIX
+from launchready.components.naming import TOKEN_PREFIX
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pulumi
 
-from launchready.components.dns import TOKEN_PREFIX, RecordSetArgs, publish_records, select
+from launchready.components.dns import RecordSetArgs, publish_records, select
+from launchready.components.naming import TOKEN_PREFIX
 
 
 def is_email_record(source: str) -> bool:

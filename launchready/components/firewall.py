@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import pulumi
 
-from launchready.components.dns import TOKEN_PREFIX
 from launchready.components.expressions import (
     all_of,
     methods_in,
@@ -22,6 +21,7 @@ from launchready.components.expressions import (
     source_not_in,
     value_set,
 )
+from launchready.components.naming import TOKEN_PREFIX
 from launchready.components.rulesets import Rule, phase_ruleset, rule
 from launchready.spec.models import CustomRule, ManagedRulesets, Monitor
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from launchready.components.dns import TOKEN_PREFIX
+from launchready.components.naming import TOKEN_PREFIX
 from launchready.components.rulesets import phase_ruleset, rule
 from launchready.spec.models import SecurityHeaders as SecurityHeadersSpec
 

@@ -13,7 +13,7 @@ from typing import Any, cast
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from launchready.components.dns import TOKEN_PREFIX
+from launchready.components.naming import TOKEN_PREFIX
 from launchready.spec.models import Alerts, Monitor
 
 ALERT_TYPE = "health_check_status_notification"

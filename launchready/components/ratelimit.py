@@ -13,9 +13,9 @@ from typing import Any
 
 import pulumi
 
-from launchready.components.dns import TOKEN_PREFIX
 from launchready.components.expressions import all_of, methods_in, path_prefixes
 from launchready.components.firewall import RATELIMIT_PHASE
+from launchready.components.naming import TOKEN_PREFIX
 from launchready.components.rulesets import Rule, phase_ruleset, rule
 from launchready.spec.limits import Plan
 from launchready.spec.models import RateLimit

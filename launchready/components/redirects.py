@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pulumi
 
-from launchready.components.dns import TOKEN_PREFIX
 from launchready.components.expressions import quote
+from launchready.components.naming import TOKEN_PREFIX
 from launchready.components.rulesets import phase_ruleset, rule
 
 PHASE = "http_request_dynamic_redirect"

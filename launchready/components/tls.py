@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from launchready.components.dns import TOKEN_PREFIX
+from launchready.components.naming import TOKEN_PREFIX
 from launchready.spec.models import Tls
 
 

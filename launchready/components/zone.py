@@ -15,12 +15,13 @@ import pulumi_cloudflare as cloudflare
 
 from launchready.components.caa import CaaRecords
 from launchready.components.cache import CacheRules, CacheRulesArgs
-from launchready.components.dns import TOKEN_PREFIX, DnsRecords, RecordSetArgs
+from launchready.components.dns import DnsRecords, RecordSetArgs
 from launchready.components.dnssec import Dnssec, DnssecArgs
 from launchready.components.email import EmailAuthRecords
 from launchready.components.firewall import Firewall, FirewallArgs
 from launchready.components.headers import SecurityHeaders, SecurityHeadersArgs
 from launchready.components.monitoring import Monitoring, MonitoringArgs
+from launchready.components.naming import TOKEN_PREFIX
 from launchready.components.ratelimit import RateLimits, RateLimitsArgs
 from launchready.components.redirects import CanonicalRedirect, CanonicalRedirectArgs
 from launchready.components.tls import TlsSettings, TlsSettingsArgs
