@@ -128,9 +128,10 @@ def collect_web(collector: Collector, expect: Expectation) -> tuple[WebObservati
     starts = {"http_canonical": f"http://{canonical}/", "http_other": f"http://{other}/",
               "https_other": f"https://{other}{PROBE_PATH}?{PROBE_QUERY}", "home": f"https://{canonical}/"}
     results = collector.run_all(chains, lambda key: _late_chain(starts[key]))
+    urls = {m.name: m.url for m in expect.monitors}
     monitors = collector.run_all(
         {m.name: _fetch(http, m.url, m.method, bool(m.expected_body)) for m in expect.monitors},
-        lambda key: HttpExchange(key, error=_LATE),
+        lambda name: HttpExchange(urls[name], error=_LATE),
     )
     web = WebObservations(
         canonical_host=canonical, other_host=other,

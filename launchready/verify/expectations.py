@@ -71,12 +71,6 @@ class Expectation:
     spec: SiteSpec | None = None
     """The full spec, for the mail, TLS, app and Cloudflare checks that need more."""
 
-    @property
-    def other_host(self) -> str | None:
-        if self.canonical_host is None:
-            return None
-        return other_of(self.domain, self.canonical_host)
-
 
 def other_of(domain: str, canonical: str) -> str:
     return f"www.{domain}" if canonical == domain else domain
