@@ -56,7 +56,7 @@ def _rate_limits(plan: Plan) -> list[dict[str, Any]]:
     period = 60 if 60 in limits.rate_limit_periods else 10
     timeout = min(600, limits.max_mitigation_timeout)
     methods = ["POST"] if limits.rate_limit_methods else []
-    rules = [
+    rules: list[dict[str, Any]] = [
         {"ref": "login", "description": "Login, signup and password reset, per IP",
          "paths": ["/api/auth/", "/login"], "requests": 5 if period == 60 else 3},
         {"ref": "chat_send", "description": "Chat send, per IP",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from launchready.cli import drift, keep, plan, probes, scan, stack, verify
+from launchready.cli import demo, drift, keep, plan, probes, scan, stack, verify
 
 app = typer.Typer(
     name="launchready",
@@ -24,7 +24,7 @@ def _root() -> None:
     """Take a client's domain to launch-ready on Cloudflare, and prove it."""
 
 
-for _module in (stack, plan, verify, probes, scan, drift, keep):
+for _module in (stack, plan, verify, demo, probes, scan, drift, keep):
     _module.register(app)
 
 
