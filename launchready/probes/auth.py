@@ -125,13 +125,15 @@ def _judge_auth(
     fix = "Check the session server-side on every sensitive route: verify the JWT signature with a pinned "
     fix += "algorithm, reject alg none and expired tokens, answer 401/403 with no data."
     if bad:
-        accepted = sorted({f"{c['route']} ({c['variant']})" for c in bad})
+        per_route: dict[str, int] = {}
+        for case in bad:
+            per_route[case["route"]] = per_route.get(case["route"], 0) + 1
+        shown = [f"{route} ({n} of {n_variants})" for route, n in per_route.items()]
         return result(
             "app.auth",
             Status.FAIL,
             f"{len(bad)} of {len(cases)} unauthenticated/forged calls were not refused: "
-            + ", ".join(accepted[:4])
-            + ("…" if len(accepted) > 4 else ""),
+            + ", ".join(shown[:5]),
             {**evidence, "failures": bad[:MAX_CASES]},
             fix,
         )

@@ -195,7 +195,7 @@ def probe_endpoint(ctx: ProbeContext, hook: Webhook, now: int | None = None) -> 
 
 _FIXES = {
     "missing signature": "verify the signature on every request and refuse requests without one",
-    "garbage signature": "verify the signature on every request",
+    "garbage signature": "verify the signature on every request and refuse requests without one",
     "signed with a wrong secret": "verify with the endpoint's own signing secret (constant-time compare)",
     "tampered body": "verify the MAC over the raw request body, before parsing",
     "replay of the valid event": "remember processed event ids and refuse a second delivery",
