@@ -88,7 +88,7 @@ def backup_zone(
     moment = now or datetime.now(UTC)
     state = read_zone_state(client, zone)
     with api_errors(client, "export DNS records (BIND)", DNS_READ):
-        zone_file = str(client.dns.records.export(zone_id=state.zone.id))
+        zone_file = client.get(f"/zones/{state.zone.id}/dns_records/export", cast_to=str)
     texts = {
         "records.zone": zone_file,
         "records.json": _json([dataclasses.asdict(r) for r in state.records]),

@@ -152,8 +152,9 @@ def _errors(body: object) -> list[tuple[int, str]]:
 def verify_token(client: cloudflare.Cloudflare) -> str:
     """The token's status (``active``…), or a ``CloudflareAccessError`` naming the problem."""
     with api_errors(client, "check the API token", "a valid API token"):
-        result: Any = client.user.tokens.verify()
-    status = str(getattr(result, "status", "") or "")
+        body: Any = client.get("/user/tokens/verify", cast_to=object)
+    result = body.get("result") if isinstance(body, dict) else None
+    status = str(result.get("status") or "") if isinstance(result, dict) else ""
     if status != "active":
         raise CloudflareAccessError(f"the API token is {status or 'not active'}",
                                     permission="a valid API token")

@@ -1,8 +1,10 @@
 """Read a zone's live state through the official SDK into ``state`` dataclasses.
 
 Each read names the token permission it needs, so an under-scoped token fails with the
-permission to add. SDK models are converted to plain dicts right away: only this module knows
-the API's field names.
+permission to add. Requests go through the SDK client (auth, retries, Retry-After, its page
+classes for auto-pagination) but ask for plain JSON rather than the typed resource models:
+importing and building those costs seconds per process, and only this module needs to know
+the API's field names anyway.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import cloudflare
+from cloudflare.pagination import SyncCursorPagination, SyncSinglePage, SyncV4PagePaginationArray
 
 from launchready.cloudflare.client import CloudflareError, CloudflareNotFound, api_errors
 from launchready.cloudflare.state import (
@@ -75,9 +78,9 @@ def find_zone(client: cloudflare.Cloudflare, zone: str) -> Zone:
     ref = zone.strip().rstrip(".").lower()
     if _ZONE_ID.fullmatch(ref):
         with api_errors(client, f"read zone {ref}", ZONE_READ):
-            return _zone(_as_dict(client.zones.get(zone_id=ref)))
+            return _zone(get_result(client, f"/zones/{ref}"))
     with api_errors(client, f"look up the zone {ref}", ZONE_READ):
-        matches = [_as_dict(z) for z in client.zones.list(name=ref)]
+        matches = list_all(client, "/zones", {"name": ref})
     for item in matches:
         if str(item.get("name", "")).lower() == ref:
             return _zone(item)
@@ -90,16 +93,16 @@ def find_zone(client: cloudflare.Cloudflare, zone: str) -> Zone:
 def read_settings(client: cloudflare.Cloudflare, zone_id: str) -> dict[str, Any]:
     """All zone settings as ``{setting id: value}`` (one call: GET /zones/{id}/settings)."""
     with api_errors(client, "read zone settings", SETTINGS_READ):
-        body = client.get(f"/zones/{zone_id}/settings", cast_to=object)
-    if not isinstance(body, dict) or not isinstance(body.get("result"), list):
+        items = get_result(client, f"/zones/{zone_id}/settings")
+    if not isinstance(items, list):
         raise CloudflareError("read zone settings: the API answered without a settings list")
-    return {str(item["id"]): item.get("value") for item in body["result"]
+    return {str(item["id"]): item.get("value") for item in items
             if isinstance(item, dict) and "id" in item}
 
 
 def read_records(client: cloudflare.Cloudflare, zone_id: str) -> tuple[DnsRecord, ...]:
     with api_errors(client, "read DNS records", DNS_READ):
-        items = [_as_dict(r) for r in client.dns.records.list(zone_id=zone_id, per_page=100)]
+        items = list_all(client, f"/zones/{zone_id}/dns_records", {"per_page": 100})
     return tuple(sorted((record_from_api(item) for item in items),
                         key=lambda r: (r.name, r.type, r.content)))
 
@@ -107,21 +110,21 @@ def read_records(client: cloudflare.Cloudflare, zone_id: str) -> tuple[DnsRecord
 def read_rulesets(client: cloudflare.Cloudflare, zone_id: str) -> dict[str, Ruleset]:
     """The zone's entrypoint ruleset per phase, rules included (the list call omits rules)."""
     with api_errors(client, "list rulesets", RULESETS_READ):
-        listed = [_as_dict(r) for r in client.rulesets.list(zone_id=zone_id)]
+        listed = list_all(client, f"/zones/{zone_id}/rulesets", page=SyncCursorPagination)
     out: dict[str, Ruleset] = {}
     for item in listed:
         if item.get("kind") != "zone":
             continue  # managed rulesets are referenced by execute rules, not owned by the zone
         phase = str(item.get("phase", ""))
         with api_errors(client, f"read the {phase} ruleset", RULESETS_READ):
-            full = _as_dict(client.rulesets.get(str(item["id"]), zone_id=zone_id))
+            full = get_result(client, f"/zones/{zone_id}/rulesets/{item['id']}")
         out[phase] = ruleset_from_api(full)
     return out
 
 
 def read_health_checks(client: cloudflare.Cloudflare, zone_id: str) -> tuple[HealthCheck, ...]:
     with api_errors(client, "read health checks", HEALTHCHECKS_READ):
-        items = [_as_dict(h) for h in client.healthchecks.list(zone_id=zone_id)]
+        items = list_all(client, f"/zones/{zone_id}/healthchecks", {"per_page": 50})
     return tuple(sorted((health_check_from_api(item) for item in items), key=lambda h: h.name))
 
 
@@ -129,14 +132,14 @@ def read_notification_policies(
     client: cloudflare.Cloudflare, account_id: str
 ) -> tuple[NotificationPolicy, ...]:
     with api_errors(client, "read notification policies", NOTIFICATIONS_READ):
-        items = [_as_dict(p) for p in client.alerting.policies.list(account_id=account_id)]
+        items = list_all(client, f"/accounts/{account_id}/alerting/v3/policies",
+                         page=SyncSinglePage)
     return tuple(sorted((policy_from_api(item) for item in items), key=lambda p: p.name))
 
 
 def read_dnssec_status(client: cloudflare.Cloudflare, zone_id: str) -> str:
     with api_errors(client, "read DNSSEC status", DNS_READ):
-        body = client.get(f"/zones/{zone_id}/dnssec", cast_to=object)
-    result = body.get("result") if isinstance(body, dict) else None
+        result = get_result(client, f"/zones/{zone_id}/dnssec")
     return str(result.get("status", "unknown")) if isinstance(result, dict) else "unknown"
 
 
@@ -160,7 +163,7 @@ def record_from_api(item: Mapping[str, Any]) -> DnsRecord:
         ttl=int(item.get("ttl") or 1),
         proxied=bool(item.get("proxied", False)),
         priority=int(priority) if priority is not None and rtype in ("MX", "SRV", "URI") else None,
-        data=_whole_numbers(dict(data)) if isinstance(data, Mapping) and data else None,
+        data=dict(data) if isinstance(data, Mapping) and data else None,
         comment=str(item.get("comment") or ""),
     )
 
@@ -268,20 +271,26 @@ def _zone(item: Mapping[str, Any]) -> Zone:
     )
 
 
-def _whole_numbers(data: dict[str, Any]) -> dict[str, Any]:
-    """The SDK types record ``data`` numbers as floats; CAA flags or SRV ports are integers."""
-    return {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in data.items()}
-
-
 def _mapping_or_none(value: Any) -> dict[str, Any] | None:
     return dict(value) if isinstance(value, Mapping) and value else None
 
 
-def _as_dict(obj: Any) -> dict[str, Any]:
-    if isinstance(obj, Mapping):
-        return dict(obj)
-    to_dict = getattr(obj, "to_dict", None)
-    if to_dict is None:
-        raise CloudflareError(f"unexpected API object {type(obj).__name__}")
-    result: dict[str, Any] = to_dict(mode="json")
-    return result
+def get_result(client: cloudflare.Cloudflare, path: str) -> Any:
+    """The ``result`` of a GET, unwrapped from Cloudflare's envelope."""
+    body = client.get(path, cast_to=object)
+    if not isinstance(body, dict) or "result" not in body:
+        raise CloudflareError(f"GET {path}: the API answered without a result envelope")
+    return body["result"]
+
+
+def list_all(
+    client: cloudflare.Cloudflare,
+    path: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    page: type[Any] = SyncV4PagePaginationArray,
+) -> list[dict[str, Any]]:
+    """Every item of a listing: the SDK's page class fetches page after page."""
+    pages = client.get_api_list(path, model=object, page=page[object],
+                                options={"params": dict(params or {})})
+    return [dict(item) for item in pages if isinstance(item, Mapping)]

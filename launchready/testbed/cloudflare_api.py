@@ -922,7 +922,8 @@ def _check_setting(setting: str, value: Any) -> None:
     allowed = _SETTING_VALUES.get(setting)
     current = DEFAULT_SETTINGS[setting]
     bad = (allowed is not None and value not in allowed) or (
-        allowed is None and current in _ON_OFF and value not in _ON_OFF
+        allowed is None and isinstance(current, str) and current in _ON_OFF
+        and value not in _ON_OFF
     ) or (setting == "security_header" and not (
         isinstance(value, dict) and isinstance(value.get("strict_transport_security"), dict)
     ))
