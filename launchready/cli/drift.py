@@ -73,20 +73,25 @@ def drift(
 
     Example: CLOUDFLARE_API_TOKEN=... launchready drift --stack example --format json
     """
-    try:
-        spec = load_stack(stack, stacks_dir)
-        desired = desired_from_plan(plan_spec(spec, stack=stack))
-    except SpecError as exc:
-        raise _fail(ExitCode.USAGE, exc.render()) from None
-    except Exception as exc:  # the program failed under the mock engine: a message, not a traceback
-        raise _fail(ExitCode.COULD_NOT_RUN, f"drift: planning {stack} failed: "
-                                            f"{type(exc).__name__}: {exc}") from None
+    # Cheap checks first (arguments, stack file, token present), then plan, then the API.
     try:
         servers = [parse_nameserver(n) for n in nameserver or ()]
     except ValueError as exc:
         raise _fail(ExitCode.USAGE, f"--nameserver: {exc}") from None
     try:
+        spec = load_stack(stack, stacks_dir)
+    except SpecError as exc:
+        raise _fail(ExitCode.USAGE, exc.render()) from None
+    try:
         client = make_client(base_url=base_url, max_retries=retries)
+    except CloudflareError as exc:
+        raise _fail(ExitCode.COULD_NOT_RUN, f"drift: {exc}") from None
+    try:
+        desired = desired_from_plan(plan_spec(spec, stack=stack))
+    except Exception as exc:  # the program failed under the mock engine: a message, not a traceback
+        raise _fail(ExitCode.COULD_NOT_RUN, f"drift: planning {stack} failed: "
+                                            f"{type(exc).__name__}: {exc}") from None
+    try:
         live = read_zone_state(client, zone_id or spec.zone.zone_id or spec.domain)
     except CloudflareError as exc:
         raise _fail(ExitCode.COULD_NOT_RUN, f"drift: {exc}") from None
