@@ -79,6 +79,8 @@ def scan_secrets(
         history = gitscan.scan_git_history(path, timeout=git_timeout)
     findings = sort_findings([*tree.findings, *(history.findings if history else ())])
     errors = [*tree.errors, *(history.errors if history else ())]
+    if tree.truncated:
+        errors.append(f"file scan stopped at a cap after {tree.scanned} files (see skipped)")
 
     if output is OutputFormat.json:
         typer.echo(
@@ -150,9 +152,12 @@ def scan_logs_command(
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
         _print_log_report(report)
-    for message in report.errors:
+    errors = list(report.errors)
+    if report.truncated:
+        errors.append(f"log scan stopped at a cap after {report.files} files (see skipped)")
+    for message in errors:
         err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
-    raise typer.Exit(_exit_code(report.total > 0, report.errors))
+    raise typer.Exit(_exit_code(report.total > 0, errors))
 
 
 def _print_log_report(report: LogReport) -> None:

@@ -44,7 +44,9 @@ def _scan_changes(changes: _FileChanges) -> list[Finding]:
 
 
 def _git(repo: Path, *args: str) -> list[str]:
-    return ["git", "-C", str(repo), "-c", "core.quotepath=off", "--no-pager", *args]
+    # The user's config must not change the output we parse (signatures, relative paths).
+    config = ("core.quotepath=off", "log.showSignature=false", "diff.relative=false")
+    return ["git", "-C", str(repo), *(arg for item in config for arg in ("-c", item)), "--no-pager", *args]
 
 
 def is_git_repository(path: Path, *, timeout: float = 10.0) -> bool:
@@ -106,7 +108,7 @@ def scan_git_history(
     """
     command = _git(
         Path(repo), "log", "-p", "--all", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
-        "--no-renames", f"--format={_COMMIT_MARK}%H",
+        "--no-renames", "--src-prefix=a/", "--dst-prefix=b/", f"--format={_COMMIT_MARK}%H",
     )  # fmt: skip
     env = {**os.environ, "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"}
     parser = _DiffParser()

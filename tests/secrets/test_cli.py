@@ -123,3 +123,17 @@ def test_scan_logs_clean_directory_exits_zero(tmp_path: Path) -> None:
     result = runner.invoke(app, ["scan-logs", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "nothing to redact found (1 files" in result.stdout
+
+
+def test_history_timeout_and_no_finding_exits_three(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    fake_git = fake_bin / "git"
+    fake_git.write_text('#!/bin/sh\ncase "$*" in *rev-parse*) echo true; exit 0;; esac\nexec sleep 30\n')
+    fake_git.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake_bin}:/usr/bin:/bin")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("print('hello')\n")
+    result = runner.invoke(app, ["scan-secrets", str(tmp_path / "src"), "--git-timeout", "1"])
+    assert result.exit_code == 3, result.output
+    assert "git history scan stopped after 1 s" in _output(result)
