@@ -6,6 +6,7 @@ import logging
 import socket
 
 import cloudflare
+import httpx
 import pytest
 
 from launchready.cloudflare.client import (
@@ -13,6 +14,7 @@ from launchready.cloudflare.client import (
     CloudflareError,
     CloudflareNotFound,
     make_client,
+    status_error,
     verify_token,
 )
 from launchready.cloudflare.reader import read_zone_state, unquote_txt
@@ -174,3 +176,12 @@ def test_rate_limit_after_retries_is_reported(fake: FakeCloudflare) -> None:
 )
 def test_unquote_txt(raw: str, text: str) -> None:
     assert unquote_txt(raw) == text
+
+
+def test_a_token_echoed_by_the_api_is_scrubbed() -> None:
+    client = make_client(CANARY, "http://127.0.0.1:9/client/v4", max_retries=0)
+    response = httpx.Response(400, request=httpx.Request("GET", "http://127.0.0.1:9/x"))
+    body = {"errors": [{"code": 6111, "message": f"Invalid format for Authorization: Bearer {CANARY}"}]}
+    exc = cloudflare.APIStatusError("bad", response=response, body=body)
+    error = status_error(client, exc, "read DNS records", "DNS:Read")
+    assert CANARY not in str(error) and "6111" in str(error) and "[redacted len=" in str(error)
