@@ -84,8 +84,8 @@ def probe(
     )  # fmt: skip
     target = base_url_for(spec, options)
     parts = urlsplit(target)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in target:
-        raise _usage(f"--base-url {target!r}: expected http(s)://host[:port][/prefix]")
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in target or "@" in parts.netloc:
+        raise _usage("--base-url: expected http(s)://host[:port][/prefix], with no user:password@")
     if plan:
         _print_plan(plan_app_probes(spec, options), target, fmt)
         raise typer.Exit(int(ExitCode.OK))

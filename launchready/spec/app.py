@@ -248,8 +248,8 @@ class AppSpec(AppModel):
     @field_validator("base_url")
     @classmethod
     def _base(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
-            raise ValueError("expected http(s)://host[:port][/prefix]")
+        if value is not None and not re.match(r"^https?://[^/\s?#@]+(/[^\s?#]*)?$", value):
+            raise ValueError("expected http(s)://host[:port][/prefix] (no user:password@ in the URL)")
         return value.rstrip("/") if value else value
 
     @model_validator(mode="after")

@@ -112,6 +112,8 @@ def test_stack_without_app_section_is_a_usage_error(tmp_path: Path) -> None:
 def test_bad_base_url_and_unknown_check_are_usage_errors(tmp_path: Path) -> None:
     stacks = str(write_stack(tmp_path, "http://127.0.0.1:9"))
     assert probe("--stacks-dir", stacks, "--base-url", "ftp://x")[0] == 2
+    code, out = probe("--stacks-dir", stacks, "--base-url", "https://admin:hunter2secret@example.com")
+    assert code == 2 and "hunter2secret" not in out
     assert probe("--stacks-dir", stacks, "--only", "dns.")[0] == 2
     assert probe("--stacks-dir", stacks, "--budget", "0")[0] == 2
 

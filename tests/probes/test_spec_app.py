@@ -86,6 +86,7 @@ def test_burst_is_bounded_by_twice_the_limit_and_the_hard_cap() -> None:
         ({"cors": {"allowed_origins": ["https://a.example.com/path"]}}, "scheme://host"),
         ({"sensitive_routes": [{"path": "api/admin"}]}, "absolute path"),
         ({"base_url": "ftp://example.com"}, "http(s)://"),
+        ({"base_url": "https://user:pw@example.com"}, "no user:password@"),
         ({"system_prompt_canary": "LR-CANARY-1234", "system_prompt_canary_env": "CANARY"}, "not both"),
         ({"identites": {}}, "unknown key"),
     ],
