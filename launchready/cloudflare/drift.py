@@ -86,10 +86,6 @@ class DriftReport:
     def in_sync(self) -> bool:
         return not self.items
 
-    def of_kind(self, kind: str) -> list[DriftItem]:
-        """Items whose kind is ``kind`` or starts with ``kind.``."""
-        return [i for i in self.items if i.kind == kind or i.kind.startswith(kind + ".")]
-
     def to_dict(self) -> dict[str, Any]:
         return {"zone": self.zone, "zone_id": self.zone_id, "in_sync": self.in_sync,
                 "compared": dict(self.compared), "items": [i.to_dict() for i in self.items]}
