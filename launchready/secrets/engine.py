@@ -46,6 +46,7 @@ _JWT_SHAPE = re.compile(r"^eyJ[A-Za-z0-9_-]+\.eyJ")
 _LONG_LINE = 2000
 _WINDOW = 300
 _keyword_detector = KeywordDetector()
+_ALL_KEYWORDS = frozenset(k for rule in RULES for k in rule.keywords)
 
 
 class _Lines:
@@ -59,9 +60,6 @@ class _Lines:
         if self._newlines is None:
             self._newlines = [m.start() for m in re.finditer("\n", self._text)]
         return bisect.bisect_left(self._newlines, offset) + 1
-
-
-_ALL_KEYWORDS = frozenset(k for rule in RULES for k in rule.keywords)
 
 
 class Spans:
@@ -115,7 +113,7 @@ def _generic_candidates(text: str, lowered: str | None, filename: str) -> Iterat
 
 def _is_generic_false_positive(value: str, line: str) -> bool:
     if len(value) < GENERIC_MIN_LENGTH or any(c.isspace() for c in value):
-        return True
+        return True  # too short to matter, or prose ("Enter your password")
     if value.startswith(PUBLIC_PREFIXES) or _JWT_SHAPE.match(value):
         return True  # public keys; JWTs are judged by the service-role rule
     if is_placeholder(value) or shannon_entropy(value) < GENERIC_MIN_ENTROPY:
