@@ -64,27 +64,30 @@ def category_status(results: Iterable[CheckResult]) -> Status:
 
 
 def render_table(report: VerifyReport, console: Console) -> None:
+    """One table per domain; each scorecard row is a section heading followed by its checks."""
     for domain in report.domains:
         counts = ", ".join(f"{n} {s}" for s, n in domain.summary().items() if n)
         console.print(Text.assemble((clean(domain.domain), "bold"), f"  ({domain.source}; {counts}; "
                                     f"{domain.duration_s:.1f}s)"))
-        table = Table(show_lines=False, expand=False, header_style="bold")
-        table.add_column("scorecard", style="cyan", max_width=30)
+        table = Table(show_header=True, header_style="bold", expand=False)
         table.add_column("status", no_wrap=True)
         table.add_column("check", no_wrap=True)
-        table.add_column("result")
+        table.add_column("result", ratio=1)
         for category, results in by_category(domain.results):
-            first = True
+            row_status = category_status(results)
+            table.add_row(Text(_MARK[row_status], _STYLE[row_status]), Text(category.value, "bold cyan"), "",
+                          end_section=False)
             for item in results:
-                line = Text(clean(item.summary))
+                line = Text()
+                if item.level is Level.ADVISORY:
+                    line.append("advisory ", style="dim")
                 if item.target:
-                    line = Text.assemble((f"[{clean(item.target)}] ", "dim"), line)
+                    line.append(f"[{clean(item.target)}] ", style="dim")
+                line.append(clean(item.summary))
                 if item.fix and item.status is not Status.PASS:
                     line.append(f"\nfix: {clean(item.fix)}", style="dim")
-                level = "" if item.level is Level.REQUIRED else " (advisory)"
-                table.add_row(category.value if first else "", Text(_MARK[item.status], _STYLE[item.status]),
-                              item.id + level, line)
-                first = False
+                table.add_row(Text("  " + _MARK[item.status], _STYLE[item.status]), "  " + item.id, line)
+            table.add_section()
         console.print(table)
     verdict = {0: "no required check failed", 1: "a required check failed",
                3: "nothing could be checked"}.get(int(report.exit_code), "")
