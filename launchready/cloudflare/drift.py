@@ -407,13 +407,17 @@ def _compare_records(desired: Desired, live: ZoneState,
     out = []
     for want, have in matched:
         out += _record_attributes(want, have)
-    # A desired and a live record of the same name and type that did not match exactly is
-    # one record whose content was edited, not a missing plus an unmanaged one.
-    leftovers: dict[tuple[str, str], list[DnsRecord]] = defaultdict(list)
+    # A desired and a live record of the same name, type and kind (SPF, DMARC, CAA issue…)
+    # that did not match exactly is one record whose content was edited, not a missing plus
+    # an unmanaged one.
+    has_caa = any(r.type == "CAA" for r in desired.records)
+    leftovers: dict[tuple[str, str, str], list[DnsRecord]] = defaultdict(list)
     for rec in unmanaged:
-        leftovers[(rec.name, rec.type)].append(rec)
+        if has_caa and rec.type == "CAA" and _caa_fields(rec.content, rec.data)[2] in UNIVERSAL_SSL_CAS:
+            continue  # Cloudflare's own Universal SSL CAA records
+        leftovers[_pair_key(rec.name, rec.type, rec.content, rec.data)].append(rec)
     for want in missing:
-        same = leftovers.get((want.name, want.type))
+        same = leftovers.get(_pair_key(want.name, want.type, want.content, want.data))
         if same:
             have = same.pop(0)
             out.append(DriftItem(
@@ -426,13 +430,20 @@ def _compare_records(desired: Desired, live: ZoneState,
                 "record.missing", want.resource, _describe(want), _desired_fields(want), None,
                 "high" if want.type in ("A", "AAAA", "CNAME", "MX") else "medium",
                 "deleted outside Pulumi (or never created); `pulumi up` recreates it"))
-    has_caa = any(r.type == "CAA" for r in desired.records)
-    for recs in leftovers.values():
-        for rec in recs:
-            if has_caa and rec.type == "CAA" and _caa_fields(rec.content, rec.data)[2] in UNIVERSAL_SSL_CAS:
-                continue  # Cloudflare's own Universal SSL CAA records
-            out.append(_unmanaged(rec, resolved))
+    out += [_unmanaged(rec, resolved) for recs in leftovers.values() for rec in recs]
     return out
+
+
+def _pair_key(name: str, rtype: str, content: str, data: Mapping[str, Any] | None
+              ) -> tuple[str, str, str]:
+    """What makes two records "the same record, edited": name, type and the record's kind."""
+    kind = ""
+    if rtype == "TXT":
+        token = re.split(r"[;\s]", unquote_txt(content).strip().lower(), maxsplit=1)[0]
+        kind = token if token.startswith("v=") else token.split("=")[0]
+    elif rtype == "CAA":
+        kind = _caa_fields(content, data)[1]
+    return (_host(name), rtype, kind)
 
 
 def _record_attributes(want: DesiredRecord, have: DnsRecord) -> list[DriftItem]:

@@ -269,3 +269,23 @@ def test_targets_resolve_concurrently() -> None:
     answers = drift.resolve_targets(SlowLookup(), targets)
     assert time.perf_counter() - started < 1.0  # sequentially this takes 1.6 s
     assert sorted(answers) == targets and {a.rcode for a in answers.values()} == {Rcode.NXDOMAIN}
+
+
+def test_edited_record_pairs_with_its_own_kind(desired: drift.Desired, live: ZoneState) -> None:
+    """An edited SPF is "changed" even beside an unrelated new TXT at the same name."""
+    spf = next(r for r in live.records if r.content.startswith("v=spf1"))
+    records = [r for r in live.records if r is not spf]
+    records += [dataclasses.replace(spf, content="v=spf1 include:evil.example.net ~all"),
+                DnsRecord(id="v1", name="example.com", type="TXT", content="stripe-verification=123")]
+    report = drift.compare(desired, dataclasses.replace(live, records=tuple(records)))
+    kinds = {(i.kind, i.resource) for i in report.items}
+    assert kinds == {("record.changed", "example-com-email-txt-apex-34a4190e"),
+                     ("record.unmanaged", "live:v1")}
+
+
+def test_deleted_caa_is_missing_not_paired_with_cloudflares_own(desired: drift.Desired,
+                                                                 live: ZoneState) -> None:
+    records = [r for r in live.records if "pki.goog" not in r.content]
+    records.append(DnsRecord(id="cf", name="example.com", type="CAA", content='0 issue "ssl.com"'))
+    item = only(drift.compare(desired, dataclasses.replace(live, records=tuple(records))))
+    assert item.kind == "record.missing" and "pki.goog" in item.key
