@@ -166,11 +166,11 @@ def probe_object_access(ctx: ProbeContext) -> CheckResult:
         )
     token_a, token_b = ctx.token("a"), ctx.token("b")
     if token_a is None or token_b is None:
-        unset = [name for who in ("a", "b") if ctx.token(who) is None for name in [ctx.env_name(who)]]
+        unset = [str(ctx.env_name(who)) for who in ("a", "b") if ctx.token(who) is None]
         return result(
             "app.object_access",
             Status.ERROR,
-            f"identity tokens not set: {', '.join(str(n) for n in unset)}",
+            f"identity tokens not set: {', '.join(unset)}",
             {"unset_env": unset},
             "Export the test identities' tokens in the environment variables the spec names.",
         )

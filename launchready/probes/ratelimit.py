@@ -115,11 +115,12 @@ def probe_rate_limits(ctx: ProbeContext, enabled: bool) -> CheckResult:
         )
     problems: list[str] = []
     notes: list[str] = []
+    errors: list[str] = []
     evidence: dict[str, Any] = {}
     if limits.login is not None:
         login = _measure(ctx, limits.login, limits, None)
         evidence["login_per_ip"] = login
-        _judge_one("login (per IP)", login, problems, notes)
+        _judge_one("login (per IP)", login, problems, notes, errors)
         if login.get("throttled_at") is not None:
             spoofed = _spoofed_ip_request(ctx, limits.login)
             login["spoofed_x_forwarded_for_status"] = spoofed
@@ -129,11 +130,11 @@ def probe_rate_limits(ctx: ProbeContext, enabled: bool) -> CheckResult:
         token_a, token_b = ctx.token("a"), ctx.token("b")
         if token_a is None or token_b is None:
             evidence["chat_per_identity"] = {"error": "identity tokens not set"}
-            notes.append("chat send per identity not probed: set the identity A and B tokens")
+            errors.append(f"chat send not probed: set {ctx.env_name('a')} and {ctx.env_name('b')}")
         else:
             chat = _measure(ctx, limits.chat_send, limits, token_a)
             evidence["chat_per_identity"] = chat
-            _judge_one("chat send (identity A)", chat, problems, notes)
+            _judge_one("chat send (identity A)", chat, problems, notes, errors)
             if chat.get("throttled_at") is not None:
                 body = fill(limits.chat_send.body, "{n}", "b") if limits.chat_send.body is not None else None
                 other = ctx.client.request(
@@ -148,14 +149,14 @@ def probe_rate_limits(ctx: ProbeContext, enabled: bool) -> CheckResult:
                     problems.append(
                         "A's burst also throttled B: the chat limit is keyed on the IP, not the identity"
                     )
-    if any("error" in v for v in evidence.values() if isinstance(v, dict)) and not problems and not notes:
-        return result("app.rate_limit", Status.ERROR, "the burst got no answer", evidence)
     fix = (
         "Limit login/reset per client IP (the address your proxy sets, e.g. CF-Connecting-IP, never a "
         "client-sent header) and chat send/tool calls per identity; answer 429 with Retry-After."
     )
     if problems:
-        return result("app.rate_limit", Status.FAIL, "; ".join(problems), evidence, fix)
+        return result("app.rate_limit", Status.FAIL, "; ".join(problems + errors), evidence, fix)
+    if errors:
+        return result("app.rate_limit", Status.ERROR, "; ".join(errors + notes), evidence)
     if notes:
         return result("app.rate_limit", Status.WARN, "; ".join(notes), evidence, fix)
     where = ", ".join(
@@ -166,9 +167,11 @@ def probe_rate_limits(ctx: ProbeContext, enabled: bool) -> CheckResult:
     return result("app.rate_limit", Status.PASS, f"throttled with 429: {where}", evidence)
 
 
-def _judge_one(label: str, measured: dict[str, Any], problems: list[str], notes: list[str]) -> None:
+def _judge_one(
+    label: str, measured: dict[str, Any], problems: list[str], notes: list[str], errors: list[str]
+) -> None:
     if "error" in measured:
-        notes.append(f"{label}: burst stopped, no answer ({measured['error']})")
+        errors.append(f"{label}: burst stopped, no answer ({measured['error']})")
         return
     at = measured.get("throttled_at")
     if at is None:

@@ -148,10 +148,9 @@ def test_missing_identity_tokens_are_an_error_not_a_failure(hardened_url: str) -
 
 
 def test_unreachable_app_is_an_error_for_every_probe() -> None:
-    results = run_app_probes(site("http://127.0.0.1:9"), ProbeOptions(env=ENV, timeout=0.5))
-    statuses = {r.id: r.status for r in results}
-    assert statuses.pop("app.rate_limit") is Status.SKIPPED
-    assert set(statuses.values()) == {Status.ERROR}
+    options = ProbeOptions(env=ENV, timeout=0.5, probe_rate_limits=True)
+    results = run_app_probes(site("http://127.0.0.1:9"), options)
+    assert {r.id: r.status for r in results} == dict.fromkeys(APP_CHECKS, Status.ERROR)
 
 
 def test_budget_exhaustion_is_reported_as_error(hardened_url: str) -> None:
