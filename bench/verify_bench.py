@@ -7,7 +7,7 @@ What it measures, with ``--delay`` (20 ms by default) added to every DNS answer:
 1. fleet: wall time of verify ``--only email --only dns`` for ``--domains`` client domains (50);
 2. one domain: wall time against its critical path (the longest chain of dependent lookups
    times the delay);
-3. memory: peak traced allocations and max RSS for ``--memory-domains`` domains (1,000);
+3. memory: peak RSS of a verify process (DNS server elsewhere) for ``--memory-domains`` domains (1,000);
 4. checkdmarc (PyPI), from its own venv ``bench/.venv-checkdmarc`` (it cannot share our
    environment: see DESIGN.md), against the same zones on a DNS server bound to port 53 of a
    private loopback address (checkdmarc's ``--nameserver`` takes no port), as a ratio.
@@ -26,12 +26,12 @@ import shutil
 import subprocess
 import sys
 import time
-import tracemalloc
 from pathlib import Path
+from typing import Any
 
 from launchready.testbed import DnsServer
 from launchready.verify.resolver import DnsClient, Nameserver
-from launchready.verify.runner import VerifyOptions, domain_target, run_verify
+from launchready.verify.runner import VerifyOptions, VerifyReport, domain_target, run_verify
 
 HERE = Path(__file__).resolve().parent
 CHECKDMARC = HERE / ".venv-checkdmarc" / "bin" / "checkdmarc"
@@ -76,17 +76,18 @@ def zones(count: int) -> tuple[list[str], list[dict[str, list[tuple[str, str]]]]
     return domains, [shared_zone(), *(client_zone(d) for d in domains)]
 
 
-def run(server: DnsServer, domains: list[str], concurrency: int) -> tuple[float, DnsClient, object]:
-    client = DnsClient([Nameserver(server.host, server.port)], timeout=2.0)
-    options = VerifyOptions(only=("email.", "dns."), timeout=2.0, deadline=600, concurrency=concurrency)
+def run(nameserver: Nameserver, domains: list[str], concurrency: int
+        ) -> tuple[float, DnsClient, VerifyReport]:
+    client = DnsClient([nameserver], timeout=2.0)
+    options = VerifyOptions(only=("email.", "dns."), timeout=2.0, deadline=3600, concurrency=concurrency)
     started = time.perf_counter()
     report = run_verify([domain_target(d) for d in domains], options, lookup=client)
     return time.perf_counter() - started, client, report
 
 
-def statuses(report: object) -> dict[str, int]:
+def statuses(report: VerifyReport) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for domain in report.domains:  # type: ignore[attr-defined]
+    for domain in report.domains:
         for status, n in domain.summary().items():
             counts[status] = counts.get(status, 0) + n
     return counts
@@ -111,6 +112,33 @@ def checkdmarc(domains: list[str], zone_data: list[dict[str, list[tuple[str, str
     return elapsed
 
 
+def child(count: int, nameserver: str, concurrency: int, warmup: bool) -> None:
+    """Verify ``count`` domains against the parent's DNS server; print time, queries and RSS as JSON.
+
+    A separate process, like checkdmarc's: the DNS server's work and zone data are not ours.
+    """
+    host, _, port = nameserver.rpartition(":")
+    server = Nameserver(host, int(port))
+    if warmup:  # lazy imports and thread start-up, on a domain outside the measured ones
+        run(server, [f"client{count + 1:04d}.test"], concurrency)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    elapsed, client, report = run(server, [f"client{n:04d}.test" for n in range(count)], concurrency)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    json.dump({"seconds": round(elapsed, 3), "queries_sent": client.queries_sent,
+               "max_rss_mb": round(peak / 1024, 1), "rss_before_run_mb": round(before / 1024, 1),
+               "statuses": statuses(report)}, sys.stdout)
+
+
+def measure(server: DnsServer, count: int, concurrency: int, *, warmup: bool = False) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", str(count), "--nameserver", server.nameserver,
+               "--concurrency", str(concurrency)] + (["--warmup"] if warmup else [])
+    done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    if done.returncode != 0:
+        raise SystemExit(f"child failed: {done.stderr.strip()[-500:]}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -120,44 +148,40 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--checkdmarc-address", default="127.0.0.77")
     parser.add_argument("--skip-checkdmarc", action="store_true")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--warmup", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--nameserver", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args.child, args.nameserver, args.concurrency, args.warmup)
+        return
     figures: dict[str, object] = {"delay_ms": args.delay * 1000, "concurrency": args.concurrency}
 
-    domains, data = zones(max(args.domains, args.memory_domains))
+    _, data = zones(max(args.domains, args.memory_domains) + 2)
     with DnsServer(data, delay=args.delay) as server:
-        # 1. one domain against its critical path
-        one, _, _ = run(server, domains[:1], args.concurrency)
+        # 1. one domain against its critical path (after a warm-up on another domain)
+        one = measure(server, 1, args.concurrency, warmup=True)["seconds"]
         critical = CRITICAL_PATH_LOOKUPS * args.delay
-        figures["one_domain_s"] = round(one, 3)
-        figures["critical_path_s"] = round(critical, 3)
-        figures["one_domain_vs_critical_path"] = round(one / critical, 2)
+        figures.update(one_domain_s=one, critical_path_s=round(critical, 3),
+                       one_domain_vs_critical_path=round(one / critical, 2))
         print(f"1 domain: {one:.3f}s, critical path {critical:.3f}s ({one / critical:.2f}x)")
 
         # 2. the fleet, cold cache
         server.reset_counts()
-        fleet_s, client, report = run(server, domains[: args.domains], args.concurrency)
-        figures["fleet_domains"] = args.domains
-        figures["fleet_s"] = round(fleet_s, 3)
-        figures["fleet_queries_sent"] = client.queries_sent
-        figures["fleet_statuses"] = statuses(report)
-        figures["shared_spf_include_fetches"] = server.count("_spf.provider.test", "TXT")
-        print(f"{args.domains} domains: {fleet_s:.2f}s, {client.queries_sent} queries, "
-              f"_spf.provider.test fetched {server.count('_spf.provider.test', 'TXT')}x, {statuses(report)}")
+        fleet = measure(server, args.domains, args.concurrency)
+        fleet_s = fleet["seconds"]
+        shared = server.count("_spf.provider.test", "TXT")
+        figures.update(fleet_domains=args.domains, fleet_s=fleet_s, fleet_queries_sent=fleet["queries_sent"],
+                       fleet_statuses=fleet["statuses"], shared_spf_include_fetches=shared)
+        print(f"{args.domains} domains: {fleet_s:.2f}s, {fleet['queries_sent']} queries, "
+              f"_spf.provider.test fetched {shared}x, {fleet['statuses']}")
 
         # 3. memory for the big fleet
-        tracemalloc.start()
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        big_s, _, big = run(server, domains[: args.memory_domains], args.concurrency)
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        figures.update(memory_domains=args.memory_domains, memory_run_s=round(big_s, 2),
-                       tracemalloc_peak_mb=round(peak / 2**20, 1), max_rss_mb=round(rss_after / 1024, 1),
-                       max_rss_before_mb=round(rss_before / 1024, 1))
-        print(f"{args.memory_domains} domains: {big_s:.1f}s, traced peak {peak / 2**20:.1f} MB, "
-              f"max RSS {rss_after / 1024:.0f} MB (whole process, DNS server included; "
-              f"{rss_before / 1024:.0f} MB before)")
-        del big
+        big = measure(server, args.memory_domains, args.concurrency)
+        figures.update(memory_domains=args.memory_domains, memory_run_s=big["seconds"],
+                       max_rss_mb=big["max_rss_mb"], rss_before_run_mb=big["rss_before_run_mb"])
+        print(f"{args.memory_domains} domains: {big['seconds']:.1f}s, max RSS {big['max_rss_mb']:.0f} MB "
+              f"({big['rss_before_run_mb']:.0f} MB before the run)")
 
     # 4. checkdmarc on the same zones
     if not args.skip_checkdmarc and shutil.which("true"):
