@@ -420,8 +420,8 @@ _PLACEHOLDER_WORDS = (
 _PLACEHOLDER_EXACT = {"password", "pass", "secret", "none", "null", "undefined", "true", "false", "test"}
 
 
-_IDENTIFIER = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:[_.-][a-z]+)+")
-"""``CLOUDFLARE_API_TOKEN``, ``auth.session-token``: a name of a secret, not a secret."""
+_IDENTIFIER = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:[_.-][a-z]+)+|[a-z]+(?:[A-Z][a-z]+)+")
+"""``CLOUDFLARE_API_TOKEN``, ``auth.session-token``, ``privateKeyUsagePeriod``: names, not secrets."""
 
 
 def is_placeholder(value: str) -> bool:

@@ -12,7 +12,7 @@ from launchready.secrets.findings import Finding, ScanReport, sort_findings
 
 SKIP_DIRS = frozenset(
     {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache", ".pytest_cache"}
-    | {".ruff_cache"}
+    | {".ruff_cache", "site-packages"}
 )
 """Git history is scanned from the objects, not ``.git`` files; vendored packages aren't the client's."""
 
@@ -59,12 +59,17 @@ class WalkState:
         self.skipped.append(f"{name}: {reason}")
 
 
+def _skipped_dir(parent: str, name: str) -> bool:
+    """Vendored and generated trees; a virtualenv is known by its ``pyvenv.cfg`` whatever its name."""
+    return name in SKIP_DIRS or os.path.exists(os.path.join(parent, name, "pyvenv.cfg"))
+
+
 def _candidates(root: Path) -> Iterator[tuple[Path, str]]:
     if root.is_file():
         yield root, str(root)
         return
     for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        dirnames[:] = sorted(d for d in dirnames if not _skipped_dir(directory, d))
         for filename in sorted(filenames):
             path = Path(directory) / filename
             yield path, path.relative_to(root).as_posix()

@@ -62,3 +62,15 @@ def test_symlinks_are_not_followed(tmp_path: Path) -> None:
     (tree / "link.txt").symlink_to(outside / "k.txt")
     report = scan_path(tree)
     assert report.findings == () and report.skipped == ("link.txt: symlink not followed",)
+
+
+def test_virtualenvs_and_vendored_packages_are_skipped(tmp_path: Path) -> None:
+    key = make_keys()["github-token"]
+    for vendored in ("node_modules/lib", ".venv-tools/lib/site-packages/pkg", "env/lib"):
+        (tmp_path / vendored).mkdir(parents=True)
+        (tmp_path / vendored / "k.py").write_text(f"TOKEN = '{key}'\n")
+    (tmp_path / ".venv-tools" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "app.py").write_text("print('ok')\n")
+    report = scan_path(tmp_path)
+    assert report.findings == () and report.scanned == 1

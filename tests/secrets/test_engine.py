@@ -93,7 +93,7 @@ def test_source_map_lines_point_into_the_original_file() -> None:
 
 
 def test_quoted_django_key_with_operators_is_not_taken_for_a_call() -> None:
-    secret = "zh!=!gq(w^_t[" + rnd(30) + ")HI+$eh"
+    secret = "".join(("zh!=!gq(w^_t[", rnd(30), ")HI+$eh"))
     findings = scan_text(f"SECRET_KEY = '{secret}'\n", "settings.py")
     assert [f.rule_id for f in findings] == ["generic-secret-assignment"]
 
