@@ -247,7 +247,7 @@ def _email(domain: str, records: list[DnsRecord],
                     continue  # left as a plain record
             mx.append({"host": host, "priority": rec.priority})
             used.append(rec)
-    email["mx"] = mx
+    email["mx"] = sorted(mx, key=lambda m: (m["priority"], m["host"]))
 
     spf = [r for r in records if r.name == domain and r.type == "TXT"
            and r.content.lower().startswith("v=spf1")]

@@ -97,7 +97,7 @@ def test_adopt_from_the_api_round_trips(fake: FakeCloudflare, tmp_path: Path,
     assert spec.zone.zone_id == ZONE_ID and spec.plan == "business"
     assert spec.origin.addresses == ["192.0.2.10", "2001:db8::10"]
     assert [(m.host, m.priority) for m in spec.email.mx] == [
-        ("alt1.aspmx.l.google.com", 5), ("aspmx.l.google.com", 1)]
+        ("aspmx.l.google.com", 1), ("alt1.aspmx.l.google.com", 5)]
     assert spec.email.spf.record() == "v=spf1 ip4:198.51.100.0/24 include:_spf.google.com -all"
     assert spec.email.dmarc.policy == "quarantine"
     assert spec.caa.issuers == ["letsencrypt.org"] and spec.caa.wildcard_issuers == ["pki.goog"]

@@ -148,6 +148,13 @@ def test_records_crud_settings_rulesets_healthchecks_policies(fake: FakeCloudfla
     policies = list(client.alerting.policies.list(account_id=zone.account_id))
     assert [p.name for p in policies] == ["down"]
 
+    client.patch(f"/zones/{ZONE_ID}/dnssec", cast_to=object, body={"status": "active"})
+    assert client.dns.dnssec.get(zone_id=ZONE_ID).status == "active"  # type: ignore[union-attr]
+    new = client.zones.create(account={"id": zone.account_id}, name="new.example")
+    assert new is not None and new.status == "pending"
+    with pytest.raises(cloudflare.BadRequestError):
+        client.zones.create(account={"id": zone.account_id}, name="new.example")
+
 
 def test_bind_export_and_import(fake: FakeCloudflare) -> None:
     seed_zone(fake)
