@@ -639,8 +639,6 @@ class FakeCloudflare:
         if zone.plan == "free":
             raise ApiError(403, 1002, "Health Checks are not available on the Free plan")
         check = self._build_health_check(_mapping(body))
-        if any(h["name"] == check["name"] for h in zone.healthchecks.values()):
-            raise ApiError(400, 1002, f"a health check named {check['name']} already exists")
         zone.healthchecks[check["id"]] = check
         return copy.deepcopy(check)
 
