@@ -115,7 +115,9 @@ class FakeZone:
     dnssec: dict[str, Any] = field(default_factory=lambda: {"status": "disabled"})
 
     def entrypoint(self, phase: str) -> dict[str, Any] | None:
-        return next((r for r in self.rulesets.values() if r["phase"] == phase), None)
+        # The zone's own entrypoint: Cloudflare's managed rulesets share phases with it.
+        return next((r for r in self.rulesets.values()
+                     if r["phase"] == phase and r.get("kind", "zone") == "zone"), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -919,12 +921,16 @@ def _int_param(query: dict[str, str], key: str, default: int, low: int, high: in
 def _check_setting(setting: str, value: Any) -> None:
     allowed = _SETTING_VALUES.get(setting)
     current = DEFAULT_SETTINGS[setting]
-    bad = (allowed is not None and value not in allowed) or (
-        allowed is None and isinstance(current, str) and current in _ON_OFF
-        and value not in _ON_OFF
-    ) or (setting == "security_header" and not (
-        isinstance(value, dict) and isinstance(value.get("strict_transport_security"), dict)
-    ))
+    if setting == "security_header":
+        bad = not (isinstance(value, dict)
+                   and isinstance(value.get("strict_transport_security"), dict))
+    elif not isinstance(value, str | int | float | bool):
+        bad = True  # only security_header takes an object
+    else:
+        bad = (allowed is not None and value not in allowed) or (
+            allowed is None and isinstance(current, str) and current in _ON_OFF
+            and value not in _ON_OFF
+        )
     if bad:
         raise ApiError(400, 1007, f"Invalid value for zone setting {setting}")
 

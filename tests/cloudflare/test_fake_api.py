@@ -166,3 +166,32 @@ def test_bind_export_and_import(fake: FakeCloudflare) -> None:
     assert result is not None and result.recs_added == len(fake.zones[ZONE_ID].records)
     again = client.dns.records.import_(zone_id=empty.id, file=text)
     assert again is not None and again.recs_added == 0  # identical records are not duplicated
+
+
+def test_security_header_patch_and_managed_phase_entrypoint() -> None:
+    """An HSTS object is a valid setting value; a zone entrypoint never writes into a managed ruleset."""
+    import requests
+
+    from launchready.testbed.cloudflare_api import FakeCloudflare
+
+    with FakeCloudflare() as fake:
+        token = "cf-test-token-security-header"
+        fake.add_token(token)
+        zone = fake.add_zone("patch.example").id
+        base = fake.base_url
+        headers = {"Authorization": f"Bearer {token}"}
+        hsts = {"strict_transport_security": {"enabled": True, "max_age": 31536000,
+                                              "include_subdomains": True, "nosniff": True,
+                                              "preload": False}}
+        ok = requests.patch(f"{base}/zones/{zone}/settings/security_header", headers=headers,
+                            json={"value": hsts}, timeout=5)
+        assert ok.status_code == 200, ok.text
+        assert ok.json()["result"]["value"] == hsts
+        bad = requests.patch(f"{base}/zones/{zone}/settings/ssl", headers=headers,
+                             json={"value": {"x": 1}}, timeout=5)
+        assert bad.status_code == 400 and bad.json()["success"] is False
+        phase = "http_request_firewall_managed"
+        put = requests.put(f"{base}/zones/{zone}/rulesets/phases/{phase}/entrypoint",
+                           headers=headers, json={"rules": []}, timeout=5)
+        assert put.status_code == 200, put.text
+        assert put.json()["result"]["kind"] == "zone"
