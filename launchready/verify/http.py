@@ -27,6 +27,7 @@ from urllib3.util import connection as urllib3_connection
 
 from launchready.verify.dnsclient import Lookup
 from launchready.verify.observations import HttpExchange, HttpResponse, RedirectChain
+from launchready.verify.resolver import to_ascii
 
 USER_AGENT = "launchready-verify/0.1 (+https://github.com/launchready)"
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -64,7 +65,11 @@ def parse_resolve(text: str) -> ResolveOverride:
         ipaddress.ip_address(address)
     except ValueError:
         raise ValueError(f"{text!r}: {address!r} is not an IP address") from None
-    return ResolveOverride(host.lower().rstrip("."), int(port_text), address)
+    try:
+        name = to_ascii(host).rstrip(".")
+    except ValueError as exc:
+        raise ValueError(f"{text!r}: {exc}") from None
+    return ResolveOverride(name, int(port_text), address)
 
 
 def parse_connect_to(text: str) -> ResolveOverride:

@@ -18,6 +18,7 @@ def test_parse_resolve_and_connect_to() -> None:
     assert parse_resolve("Example.com:443:192.0.2.1") == ResolveOverride("example.com", 443, "192.0.2.1")
     assert parse_resolve("example.com:443:[2001:db8::1]").address == "2001:db8::1"
     assert parse_connect_to("a.test:443:127.0.0.1:8443").endpoint == ("127.0.0.1", 8443)
+    assert parse_resolve("Straße.test:443:127.0.0.1").host == "xn--strae-oqa.test"
     for bad in ("example.com", "example.com:x:1.2.3.4", "example.com:443:not-an-ip", ":443:1.2.3.4"):
         with pytest.raises(ValueError):
             parse_resolve(bad)
