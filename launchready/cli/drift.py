@@ -21,7 +21,6 @@ from launchready.cloudflare.client import TOKEN_ENV, CloudflareError, make_clien
 from launchready.cloudflare.drift import DriftReport, desired_from_plan, detect_drift
 from launchready.cloudflare.reader import read_zone_state
 from launchready.exitcodes import ExitCode
-from launchready.plan import plan_spec
 from launchready.spec import SpecError, load_stack
 from launchready.spec.loader import DEFAULT_STACKS_DIR
 from launchready.verify.resolver import DnsClient, parse_nameserver
@@ -87,6 +86,8 @@ def drift(
     except CloudflareError as exc:
         raise _fail(ExitCode.COULD_NOT_RUN, f"drift: {exc}") from None
     try:
+        from launchready.plan import plan_spec  # heavy (pulumi): only when drift runs
+
         desired = desired_from_plan(plan_spec(spec, stack=stack))
     except Exception as exc:  # the program failed under the mock engine: a message, not a traceback
         raise _fail(ExitCode.COULD_NOT_RUN, f"drift: planning {stack} failed: "

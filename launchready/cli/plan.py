@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from launchready.exitcodes import ExitCode
-from launchready.plan import PlannedResource, plan_stack, to_json
 from launchready.spec import SpecError
 from launchready.spec.loader import DEFAULT_STACKS_DIR
+
+if TYPE_CHECKING:
+    from launchready.plan import PlannedResource
 
 
 class OutputFormat(StrEnum):
@@ -42,6 +44,9 @@ def plan(
     Example: launchready plan --stack example --format json > desired.json
     """
     try:
+        # pulumi + pulumi_cloudflare take over a second to import: only for this command.
+        from launchready.plan import plan_stack
+
         resources = plan_stack(stack, stacks_dir)
     except SpecError as exc:
         typer.echo(exc.render(), err=True)
@@ -50,6 +55,8 @@ def plan(
         typer.echo(f"plan failed: {type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(ExitCode.COULD_NOT_RUN) from None
     if output is OutputFormat.json:
+        from launchready.plan import to_json
+
         typer.echo(to_json(resources))
     else:
         console = Console()
