@@ -208,6 +208,8 @@ def check_hsts(obs: DomainObservations, expect: Expectation) -> CheckResult:
         problems.append("includeSubDomains missing")
     if want.preload and not parsed["preload"]:
         problems.append("preload missing")
+    if want.preload and web.other_host == expect.domain:
+        problems += _apex_preload_problems(web, evidence)
     if problems:
         return failed(cid, "HSTS " + "; ".join(problems), evidence, fix)
     if not first.tls_verified:
@@ -216,6 +218,20 @@ def check_hsts(obs: DomainObservations, expect: Expectation) -> CheckResult:
     return passed(cid, f"HSTS max-age={parsed['max_age']}"
                        + ("; includeSubDomains" if parsed["include_subdomains"] else "")
                        + ("; preload" if parsed["preload"] else ""), evidence)
+
+
+def _apex_preload_problems(web: WebObservations, evidence: dict[str, Any]) -> list[str]:
+    """hstspreload.org also wants the apex's own HTTPS answer (here its redirect) to carry HSTS."""
+    apex = web.https_other.first
+    if apex is None:
+        return []  # http.canonical_redirect reports an apex that does not answer
+    value = apex.header("strict-transport-security")
+    evidence["apex_header"] = value
+    parsed = parse_hsts(value or "")
+    if parsed is None or not (parsed["preload"] and parsed["include_subdomains"]):
+        return [f"the apex {web.other_host} answers without HSTS includeSubDomains; preload "
+                "(the preload list requires it)"]
+    return []
 
 
 # --------------------------------------------------------------------------- headers

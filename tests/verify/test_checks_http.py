@@ -275,3 +275,18 @@ def test_monitor_urls() -> None:
     assert result.status is Status.FAIL and "503" in result.summary
     gone = good_web(monitors={**web.monitors, "health": HttpExchange("x", error="no answer within 1s")})
     assert run("http.monitor_urls", gone, monitors=monitors).status is Status.ERROR
+
+
+def test_preload_needs_hsts_on_the_apex_when_www_is_canonical() -> None:
+    preload = (("Strict-Transport-Security", "max-age=63072000; includeSubDomains; preload"),)
+    www_home = chain(hop(f"https://{WWW}/", headers=preload))
+    bare_redirect = chain(hop(f"https://{APEX}/launchready-check?probe=1", status=301,
+                              location=f"https://{WWW}/launchready-check?probe=1"))
+    web = good_web(canonical_host=WWW, other_host=APEX, home=www_home, https_other=bare_redirect)
+    want = HstsExpectation(31536000, include_subdomains=True, preload=True)
+    result = run("http.hsts", web, hsts=want, canonical_host=WWW)
+    assert result.status is Status.FAIL and "the apex shop.test" in result.summary
+    with_hsts = chain(hop(f"https://{APEX}/launchready-check?probe=1", status=301, headers=preload,
+                          location=f"https://{WWW}/launchready-check?probe=1"))
+    fixed = good_web(canonical_host=WWW, other_host=APEX, home=www_home, https_other=with_hsts)
+    assert run("http.hsts", fixed, hsts=want, canonical_host=WWW).status is Status.PASS
