@@ -80,10 +80,6 @@ class RedirectChain:
     def first(self) -> HttpResponse | None:
         return self.hops[0].response if self.hops else None
 
-    @property
-    def final(self) -> HttpResponse | None:
-        return self.hops[-1].response if self.hops else None
-
     def evidence(self) -> list[str]:
         """One line per hop, e.g. ``301 http://a/ -> https://a/``."""
         lines = []

@@ -24,7 +24,6 @@ from rich.text import Text
 from launchready.verify.model import Category, CheckResult, Level, Status
 from launchready.verify.runner import VerifyReport
 
-FORMATS = ("table", "json", "junit", "markdown", "html")
 _STYLE = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red",
           Status.ERROR: "magenta", Status.SKIPPED: "dim"}
 _MARK = {Status.PASS: "✔ pass", Status.WARN: "! warn", Status.FAIL: "✘ fail",
