@@ -16,10 +16,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from launchready.exitcodes import ExitCode
+from launchready.fsutil import write_atomic
 from launchready.spec.loader import DEFAULT_STACKS_DIR, SpecError
 from launchready.verify import catalogue
 from launchready.verify.http import parse_connect_to, parse_resolve
-from launchready.verify.report import render, render_table, write_atomically
+from launchready.verify.report import render, render_table
 from launchready.verify.resolver import parse_nameserver
 from launchready.verify.runner import Progress as DomainProgress
 from launchready.verify.runner import (
@@ -129,7 +130,7 @@ def verify(
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     if output is not None:
         try:
-            write_atomically(output, render(report, fmt.value))
+            write_atomic(output, render(report, fmt.value))
         except OSError as exc:
             raise _usage(f"--output {output}: {exc.strerror or exc}") from None
         Console(stderr=True).print(f"report written to {output}", highlight=False)

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from launchready.cloudflare.atomic import write_atomic
 from launchready.cloudflare.state import DnsRecord, Ruleset
+from launchready.fsutil import write_atomic
 from launchready.spec import CONFIG_KEY, SiteSpec, SpecError, parse_site
 from launchready.spec.loader import stack_path
 from launchready.spec.models import normalize_domain

@@ -10,19 +10,12 @@ from __future__ import annotations
 
 from launchready.cloudflare.state import HealthCheck, NotificationPolicy, ZoneState
 from launchready.spec.models import Monitor, SiteSpec
-from launchready.verify.catalogue import info
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 HEALTHCHECKS = "cloudflare.healthchecks"
 NOTIFICATIONS = "cloudflare.notifications"
 ALERT_TYPE = "health_check_status_notification"
-
-
-def _result(check_id: str, status: Status, summary: str, evidence: dict[str, object],
-            fix: str = "", target: str = "") -> CheckResult:
-    row = info(check_id)
-    return CheckResult(check_id, row.category, row.level, status, summary, evidence,
-                       fix if status is not Status.PASS else "", target)
 
 
 def find_health_check(spec: SiteSpec, monitor: Monitor, state: ZoneState) -> HealthCheck | None:
@@ -42,13 +35,13 @@ def check_health_checks(spec: SiteSpec, state: ZoneState) -> list[CheckResult]:
     """One result per spec monitor (``target`` = its URL)."""
     monitors = spec.monitoring.monitors
     if not monitors:
-        return [_result(HEALTHCHECKS, Status.SKIPPED, "the spec defines no monitors", {})]
+        return [result(HEALTHCHECKS, Status.SKIPPED, "the spec defines no monitors", {})]
     out = []
     for monitor in monitors:
         url = spec.monitor_url(monitor)
         check = find_health_check(spec, monitor, state)
         if check is None:
-            out.append(_result(
+            out.append(result(
                 HEALTHCHECKS, Status.FAIL, f"no Cloudflare health check for monitor {monitor.name}",
                 {"monitor": monitor.name, "url": url,
                  "health_checks": sorted(h.name for h in state.health_checks)},
@@ -58,18 +51,18 @@ def check_health_checks(spec: SiteSpec, state: ZoneState) -> list[CheckResult]:
                                        "id": check.id, "status": check.status,
                                        "suspended": check.suspended}
         if check.suspended:
-            out.append(_result(HEALTHCHECKS, Status.FAIL, f"health check {check.name} is suspended",
+            out.append(result(HEALTHCHECKS, Status.FAIL, f"health check {check.name} is suspended",
                                evidence, "resume it (suspended: false) so the URL is watched", url))
         elif check.status == "unhealthy":
-            out.append(_result(HEALTHCHECKS, Status.FAIL, f"health check {check.name} is unhealthy",
+            out.append(result(HEALTHCHECKS, Status.FAIL, f"health check {check.name} is unhealthy",
                                evidence, f"{url} fails Cloudflare's probe: fix the origin or the "
                                "monitor's expected codes", url))
         elif check.status == "unknown":
-            out.append(_result(HEALTHCHECKS, Status.WARN,
+            out.append(result(HEALTHCHECKS, Status.WARN,
                                f"health check {check.name} has no status yet", evidence,
                                "wait one interval after creating it, then verify again", url))
         else:
-            out.append(_result(HEALTHCHECKS, Status.PASS, f"health check {check.name} is healthy",
+            out.append(result(HEALTHCHECKS, Status.PASS, f"health check {check.name} is healthy",
                                evidence, target=url))
     return out
 
@@ -95,7 +88,7 @@ def check_notifications(spec: SiteSpec, state: ZoneState) -> CheckResult:
     """Every monitor's health check is covered by a working health-check alert policy."""
     monitors = spec.monitoring.monitors
     if not monitors:
-        return _result(NOTIFICATIONS, Status.SKIPPED, "the spec defines no monitors", {})
+        return result(NOTIFICATIONS, Status.SKIPPED, "the spec defines no monitors", {})
     checks = {m.name: find_health_check(spec, m, state) for m in monitors}
     ids = {c.id: c.name for c in checks.values() if c is not None}
     candidates = [p for p in state.notification_policies if p.alert_type == ALERT_TYPE]
@@ -116,22 +109,22 @@ def check_notifications(spec: SiteSpec, state: ZoneState) -> CheckResult:
     fix = ("keep monitoring.alerts (emails or webhooks) in the stack and run `pulumi up`; the "
            "policy must be enabled, alert on Unhealthy and list every health check")
     if not candidates:
-        return _result(NOTIFICATIONS, Status.FAIL,
+        return result(NOTIFICATIONS, Status.FAIL,
                        f"no {ALERT_TYPE} policy: health check failures alert no one", evidence, fix)
     if not working:
         reasons = sorted({_why_not_working(p) for p in candidates})
-        return _result(NOTIFICATIONS, Status.FAIL,
+        return result(NOTIFICATIONS, Status.FAIL,
                        f"health check alert policies exist but none works ({'; '.join(reasons)})",
                        evidence, fix)
     if uncovered:
-        return _result(NOTIFICATIONS, Status.FAIL,
+        return result(NOTIFICATIONS, Status.FAIL,
                        f"no alert policy covers the health check(s) {', '.join(uncovered)}",
                        evidence, fix)
     if not ids:
-        return _result(NOTIFICATIONS, Status.FAIL,
+        return result(NOTIFICATIONS, Status.FAIL,
                        "an alert policy exists but none of the spec's monitors has a health check",
                        evidence, "run `pulumi up` to create the health checks")
-    return _result(NOTIFICATIONS, Status.PASS,
+    return result(NOTIFICATIONS, Status.PASS,
                    f"{len(working)} alert polic{'y' if len(working) == 1 else 'ies'} cover "
                    f"{len(ids)} health check(s)", evidence)
 

@@ -16,18 +16,11 @@ import secrets
 import time
 from typing import Any
 
-from launchready.probes.context import (
-    MAX_CASES,
-    ProbeContext,
-    fill,
-    kind_of,
-    no_response_summary,
-    result,
-    snippet,
-)
+from launchready.probes.context import MAX_CASES, ProbeContext, fill, kind_of, no_response_summary, snippet
 from launchready.probes.http import Exchange
 from launchready.spec.app import ObjectRoute
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 PROBE = "auth"
 

@@ -12,8 +12,6 @@ from typing import Any, Literal
 from launchready.probes.http import Exchange, ProbeClient
 from launchready.redact import redact
 from launchready.spec.app import AppSpec
-from launchready.verify.catalogue import info
-from launchready.verify.model import CheckResult, Status
 
 Who = Literal["a", "b", "admin"]
 MAX_CASES = 40
@@ -63,28 +61,6 @@ class ProbeContext:
             return self.app.system_prompt_canary
         name = self.app.system_prompt_canary_env
         return (self.env.get(name) or None) if name else None
-
-
-def result(
-    check_id: str,
-    status: Status,
-    summary: str,
-    evidence: Mapping[str, Any] | None = None,
-    fix: str = "",
-    target: str = "",
-) -> CheckResult:
-    """A CheckResult with category and level from the catalogue (the one table)."""
-    row = info(check_id)
-    return CheckResult(
-        id=check_id,
-        category=row.category,
-        level=row.level,
-        status=status,
-        summary=summary,
-        evidence=dict(evidence or {}),
-        fix="" if status is Status.PASS else fix,
-        target=target,
-    )
 
 
 def stack_trace_markers(text: str) -> list[str]:

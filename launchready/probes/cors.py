@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from launchready.probes.context import MAX_CASES, ProbeContext, no_response_summary, result
+from launchready.probes.context import MAX_CASES, ProbeContext, no_response_summary
 from launchready.probes.http import Exchange
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 PROBE = "cors"
 MAX_PATHS = 6

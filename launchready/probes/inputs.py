@@ -12,18 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from launchready.probes.context import (
-    MAX_CASES,
-    ProbeContext,
-    kind_of,
-    result,
-    snippet,
-    stack_trace_markers,
-)
+from launchready.probes.context import MAX_CASES, ProbeContext, kind_of, snippet, stack_trace_markers
 from launchready.probes.http import Exchange
 from launchready.redact import redact
 from launchready.spec.app import ChatEndpoint
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 PROBE = "inputs"
 SCRIPT = '<script>alert("launchready")</script><img src=x onerror=alert(1)>'

@@ -15,10 +15,11 @@ import time
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from launchready.probes.context import ProbeContext, fill, result
+from launchready.probes.context import ProbeContext, fill
 from launchready.probes.http import Exchange
 from launchready.spec.app import RateLimits, RateTarget
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 PROBE = "rate_limit"
 LIMIT_HEADERS = (

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from launchready.probes.auth import probe_auth, probe_function_access, probe_object_access
-from launchready.probes.context import ProbeContext, result
+from launchready.probes.context import ProbeContext
 from launchready.probes.cors import probe_cors
 from launchready.probes.http import BudgetExhausted, ProbeClient, RequestRecord
 from launchready.probes.inputs import probe_input_validation, probe_prompt_injection
@@ -22,6 +22,7 @@ from launchready.probes.webhooks import probe_webhooks
 from launchready.spec.app import AppSpec
 from launchready.spec.models import SiteSpec
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 DEFAULT_BUDGET = 600
 DEFAULT_TIMEOUT = 5.0

@@ -15,11 +15,12 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from launchready.probes.context import MAX_CASES, ProbeContext, result
+from launchready.probes.context import MAX_CASES, ProbeContext
 from launchready.probes.http import Exchange
 from launchready.secrets import Finding, Severity, scan_source_map
 from launchready.secrets.engine import scan_bundle
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 PROBE = "exposed_secrets"
 MAX_ASSETS = 25

@@ -19,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from launchready.probes.context import MAX_CASES, ProbeContext, kind_of, result
+from launchready.probes.context import MAX_CASES, ProbeContext, kind_of
 from launchready.spec.app import Webhook
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 PROBE = "webhooks"
 SKEW = 360

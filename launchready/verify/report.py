@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -187,16 +184,3 @@ def render(report: VerifyReport, fmt: str) -> str:
         render_table(report, Console(file=buffer, width=140, force_terminal=False, color_system=None))
         return buffer.getvalue()
     return renderers[fmt](report)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write next to the target and rename over it, so a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

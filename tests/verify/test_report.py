@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
 from launchready.verify.model import Status
-from launchready.verify.report import by_category, category_status, clean, render, write_atomically
+from launchready.verify.report import by_category, category_status, clean, render
 from launchready.verify.results import failed, passed, result, skipped
 from launchready.verify.runner import DomainReport, VerifyReport
 
@@ -87,11 +86,3 @@ def test_handover_reports_carry_scorecard_fixes_date_and_target() -> None:
 def test_clean_escapes_control_characters() -> None:
     assert clean("a\x1b[0mb\r\n") == "a\\x1b[0mb\\r\\n"
     assert clean("straße ✓") == "straße ✓"
-
-
-def test_write_atomically_replaces_whole_files(tmp_path: Path) -> None:
-    target = tmp_path / "out" / "report.md"
-    write_atomically(target, "first")
-    write_atomically(target, "second")
-    assert target.read_text() == "second"
-    assert [p.name for p in target.parent.iterdir()] == ["report.md"]

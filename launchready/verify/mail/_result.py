@@ -5,26 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from launchready.verify.catalogue import info
 from launchready.verify.dnsclient import DnsAnswer
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 SEVERITY = {Status.PASS: 0, Status.SKIPPED: 0, Status.WARN: 1, Status.ERROR: 2, Status.FAIL: 3}
-
-
-def result(
-    check_id: str, status: Status, summary: str, evidence: Mapping[str, Any] | None = None, fix: str = ""
-) -> CheckResult:
-    check = info(check_id)
-    return CheckResult(
-        id=check_id,
-        category=check.category,
-        level=check.level,
-        status=status,
-        summary=summary,
-        evidence=dict(evidence or {}),
-        fix="" if status is Status.PASS else fix,
-    )
 
 
 def dns_error(check_id: str, answer: DnsAnswer, what: str) -> CheckResult:

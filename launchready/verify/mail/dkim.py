@@ -17,10 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from launchready.verify.dnsclient import DnsAnswer
-from launchready.verify.mail._result import SEVERITY, parse_tags, result
+from launchready.verify.mail._result import SEVERITY, parse_tags
 from launchready.verify.mail.collect import Collector, DnsQuery, Gathered, name_key
 from launchready.verify.mail.expectation import DkimSelector, EmailExpectation
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 CHECK_ID = "email.dkim"
 RSA_FAIL_BELOW = 1024

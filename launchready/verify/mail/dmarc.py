@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from launchready.verify.mail._result import dns_error, parse_tags, result
+from launchready.verify.mail._result import dns_error, parse_tags
 from launchready.verify.mail.collect import Collector, DnsQuery, Gathered
 from launchready.verify.mail.expectation import POLICY_RANK, EmailExpectation
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 CHECK_ID = "email.dmarc"
 _MAILTO = re.compile(r"^mailto:[^@\s,;]+@[^@\s,;]+\.[^@\s,;!]+(?:![0-9]+[kmgt]?)?$", re.I)

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from launchready.verify.mail import mx
-from launchready.verify.mail._result import absent, dns_error, parse_tags, result
+from launchready.verify.mail._result import absent, dns_error, parse_tags
 from launchready.verify.mail.collect import Collector, DnsQuery, Gathered, HttpFetch
 from launchready.verify.mail.expectation import EmailExpectation
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 CHECK_ID = "email.mta_sts"
 MAX_AGE_LIMIT = 31_557_600

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from launchready.verify.dnsclient import DnsAnswer
-from launchready.verify.mail._result import dns_error, result
+from launchready.verify.mail._result import dns_error
 from launchready.verify.mail.collect import Collector, DnsQuery, Gathered, name_key
 from launchready.verify.mail.expectation import EmailExpectation
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 CHECK_ID = "email.mx"
 MAX_HOSTS = 20

@@ -20,10 +20,11 @@ from typing import Any
 from urllib.parse import quote
 
 from launchready.verify.dnsclient import DnsAnswer, Lookup, Rcode
-from launchready.verify.mail._result import dns_error, result
+from launchready.verify.mail._result import dns_error
 from launchready.verify.mail.collect import Collector, Gathered, Pending, SnapshotLookup
 from launchready.verify.mail.expectation import EmailExpectation
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 LOOKUP_LIMIT = 10
 """RFC 7208 §4.6.4: terms that cause DNS queries, per check_host() evaluation."""

@@ -6,10 +6,11 @@ import re
 from typing import Any
 
 from launchready.verify.mail import mx
-from launchready.verify.mail._result import absent, dns_error, parse_tags, result
+from launchready.verify.mail._result import absent, dns_error, parse_tags
 from launchready.verify.mail.collect import Collector, DnsQuery, Gathered
 from launchready.verify.mail.expectation import EmailExpectation
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.results import result
 
 CHECK_ID = "email.tls_rpt"
 _URI = re.compile(r"^(mailto:[^@\s]+@[^@\s]+\.[^@\s]+|https://[^\s]+)$", re.I)
