@@ -38,7 +38,7 @@ test-fast: install ## unit tests only (no local servers)
 	$(BIN)/python -m pytest -q -m "not integration and not slow"
 
 bench: install ## benchmarks (by hand; figures go in the README)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/verify_bench.py
 
 clean: ## remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
