@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STACK ?= example
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo plan test test-fast lint typecheck bench all clean
+.PHONY: help install demo plan test test-fast lint typecheck bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
