@@ -87,6 +87,11 @@ def verify(
     concurrency: Annotated[int, typer.Option(help="network steps in flight at once")] = 16,
     probe_rate_limits: Annotated[bool, typer.Option(
         help="send request bursts to test the app's rate limits (app.rate_limit)")] = False,
+    backups_dir: Annotated[Path, typer.Option(
+        help="where `launchready backup` writes (<dir>/<stack>/<stamp>); the report links the "
+             "newest backup")] = Path("backups"),
+    backup_max_age_days: Annotated[float, typer.Option(
+        min=0, help="backup.recent warns when the newest backup is older than this")] = 7.0,
 ) -> None:
     """Check live DNS, email, TLS and HTTP (and app/Cloudflare state) against the spec or baseline.
 
@@ -123,6 +128,7 @@ def verify(
         only=tuple(only or ()), skip=tuple(skip or ()), timeout=timeout, deadline=deadline,
         concurrency=concurrency, probe_rate_limits=probe_rate_limits,
         cloudflare_token=os.environ.get("CLOUDFLARE_API_TOKEN") or None,
+        backups_dir=backups_dir, backup_max_age_days=backup_max_age_days,
     )
     try:
         report = _run_with_progress(targets, options)

@@ -57,6 +57,8 @@ _ROWS: tuple[tuple[str, Category, Level, str], ...] = (
     # Cloudflare state (needs an API token)
     ("cloudflare.healthchecks", C.MONITORING, R, "each spec monitor exists as a healthy health check"),
     ("cloudflare.notifications", C.MONITORING, R, "a notification policy covers the health checks"),
+    # Backup (a stack's backups folder, written by `launchready backup`)
+    ("backup.recent", C.BACKUP, A, "a backup with a rollback runbook, younger than the maximum age"),
     # Application probes
     ("app.auth", C.AUTH, R, "sensitive routes refuse missing, malformed, expired and alg:none tokens"),
     ("app.object_access", C.AUTH, R, "identity B cannot read identity A's objects"),

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from launchready.verify.checks_backup import CHECK_ID as BACKUP_CHECK
 from launchready.verify.model import Category, CheckResult, Level, Status
 from launchready.verify.runner import VerifyReport
 
@@ -157,7 +158,8 @@ def _context(report: VerifyReport) -> dict[str, Any]:
         rows = [{"category": category.value, "status": category_status(results).value,
                  "results": results} for category, results in by_category(domain.results)]
         domains.append({"report": domain, "rows": rows, "summary": domain.summary(),
-                        "to_fix": [r for r in domain.results if r.status in (Status.FAIL, Status.WARN)]})
+                        "to_fix": [r for r in domain.results if r.status in (Status.FAIL, Status.WARN)],
+                        "backup": _backup_context(domain.results)})
     return {
         "domains": domains,
         "generated": report.started_at.strftime("%Y-%m-%d %H:%M UTC"),
@@ -165,6 +167,27 @@ def _context(report: VerifyReport) -> dict[str, Any]:
         "settings": report.settings,
         "exit_code": int(report.exit_code),
         "marks": {s.value: _MARK[s] for s in Status},
+    }
+
+
+def _backup_context(results: Iterable[CheckResult]) -> dict[str, Any] | None:
+    """The handover's "Backup and rollback" lines, from ``backup.recent``'s evidence."""
+    found = next((r for r in results if r.id == BACKUP_CHECK), None)
+    if found is None or found.status is Status.SKIPPED:
+        return None
+    evidence = found.evidence
+    counts = evidence.get("counts") or {}
+    return {
+        "status": found.status.value,
+        "summary": found.summary,
+        "fix": found.fix,
+        "stack": evidence.get("stack", ""),
+        "folder": evidence.get("folder"),
+        "created": evidence.get("created"),
+        "age_days": evidence.get("age_days"),
+        "zone": evidence.get("zone"),
+        "counts": ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()),
+        "runbook": evidence.get("runbook"),
     }
 
 

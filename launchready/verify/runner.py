@@ -24,7 +24,7 @@ from launchready.exitcodes import ExitCode
 from launchready.probes.runner import ProbeOptions, run_app_probes
 from launchready.spec.loader import DEFAULT_STACKS_DIR, load_stack
 from launchready.spec.models import SiteSpec
-from launchready.verify import catalogue, checks_dns, checks_http, mail, tls
+from launchready.verify import catalogue, checks_backup, checks_dns, checks_http, mail, tls
 from launchready.verify.collect import Collector, collect_domain
 from launchready.verify.dnsclient import Lookup
 from launchready.verify.expectations import Expectation, baseline, from_spec, other_of
@@ -56,6 +56,9 @@ class VerifyOptions:
     probe_rate_limits: bool = False
     cloudflare_token: str | None = field(default=None, repr=False)
     max_body: int = DEFAULT_MAX_BODY
+    backups_dir: Path = Path("backups")
+    """Where ``launchready backup`` wrote each stack's folders (``<dir>/<stack>/<stamp>``)."""
+    backup_max_age_days: float = checks_backup.DEFAULT_MAX_AGE_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +215,10 @@ def _verify_one(target: Target, index: int, total: int, ids: list[str], options:
         jobs["app."] = lambda: app_results(expect, options)
     if any(i.startswith("cloudflare.") for i in ids):
         jobs["cloudflare."] = lambda: cloudflare_results(expect, options)
+    if any(i.startswith("backup.") for i in ids):
+        jobs["backup."] = lambda: checks_backup.backup_results(
+            target.stack, expect.domain, options.backups_dir, dt.datetime.now(dt.UTC),
+            options.backup_max_age_days)
     futures = {area: areas.submit(job) for area, job in jobs.items()}
     wait(futures.values(), timeout=max(0.0, collector.deadline - time.monotonic()) + options.timeout)
     results: list[CheckResult] = []
@@ -260,6 +267,8 @@ def _why_not_run(check_id: str, expect: Expectation, options: VerifyOptions) -> 
             return "bursts are sent only with --probe-rate-limits"
     if check_id.startswith("cloudflare.") and not options.cloudflare_token:
         return "needs a Cloudflare API token (CLOUDFLARE_API_TOKEN) and --stack"
+    if check_id.startswith("backup.") and expect.spec is None:
+        return "needs --stack (backups are per stack)"
     return "not available in this build"
 
 
