@@ -7,9 +7,10 @@ import datetime as dt
 import json
 import sys
 import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 from urllib.parse import urlsplit
 
 import typer
@@ -23,8 +24,12 @@ from launchready.probes.http import RequestRecord
 from launchready.probes.runner import DEFAULT_BUDGET, base_url_for
 from launchready.spec.loader import DEFAULT_STACKS_DIR, SpecError, load_stack
 from launchready.verify import catalogue
+from launchready.verify.http import parse_connect_to, parse_resolve
 from launchready.verify.report import render, render_table
+from launchready.verify.resolver import parse_nameserver
 from launchready.verify.runner import DomainReport, VerifyReport
+
+T = TypeVar("T")
 
 
 class Format(StrEnum):
@@ -43,6 +48,17 @@ def _usage(message: str) -> typer.Exit:
     return typer.Exit(int(ExitCode.USAGE))
 
 
+def _parse_all(values: list[str] | None, parse: Callable[[str], T]) -> list[T]:
+    """Parse each flag value as `launchready verify` does; a bad one is a usage error naming it."""
+    out = []
+    for value in values or []:
+        try:
+            out.append(parse(value))
+        except ValueError as exc:
+            raise _usage(str(exc)) from None
+    return out
+
+
 def probe(
     stack: Annotated[str, typer.Option("--stack", "-s", help="the stack whose app section to probe")],
     stacks_dir: Annotated[Path, typer.Option(help="directory of Pulumi.<stack>.yaml")] = DEFAULT_STACKS_DIR,
@@ -57,6 +73,13 @@ def probe(
     budget: Annotated[int, typer.Option(help="most requests this run may send")] = DEFAULT_BUDGET,
     timeout: Annotated[float, typer.Option(help="seconds per request")] = 5.0,
     only: Annotated[list[str] | None, typer.Option(help="run only checks whose id starts with this")] = None,
+    nameserver: Annotated[list[str] | None, typer.Option(
+        help="resolve the app's host through this DNS server: IP or IP:PORT (repeatable)")] = None,
+    resolve: Annotated[list[str] | None, typer.Option(
+        help="HOST:PORT:ADDR - connect there, keeping SNI and Host as HOST (like curl)")] = None,
+    connect_to: Annotated[list[str] | None, typer.Option(
+        help="HOST:PORT:ADDR:PORT2 - like --resolve, to another port too (like curl)")] = None,
+    ca_bundle: Annotated[Path | None, typer.Option(help="PEM file of trusted roots (private CAs)")] = None,
 ) -> None:
     """Probe the app: auth, object/function access, CORS, webhooks, input validation, prompt
     injection, exposed secrets (and rate limits with --probe-rate-limits).
@@ -65,10 +88,17 @@ def probe(
     Exit codes: 0 no required check failed, 1 a required check failed, 2 usage or stack-file
     error, 3 nothing could be checked.
 
+    --resolve, --connect-to, --nameserver and --ca-bundle work as for `launchready verify`:
+    probe a new edge or a local testbed before DNS points at it.
+
     Example: launchready probe --stack example --base-url https://staging.example.com --plan
     """
     if budget < 1 or timeout <= 0:
         raise _usage("--budget must be at least 1 and --timeout positive")
+    if ca_bundle is not None and not ca_bundle.is_file():
+        raise _usage(f"--ca-bundle {ca_bundle}: no such file")
+    nameservers = _parse_all(nameserver, parse_nameserver)
+    overrides = _parse_all(resolve, parse_resolve) + _parse_all(connect_to, parse_connect_to)
     for prefix in only or []:
         if not prefix.startswith("app") or not catalogue.select([prefix]):
             raise _usage(f"no app check id starts with {prefix!r}; see `launchready checks`")
@@ -80,7 +110,8 @@ def probe(
         raise _usage(f"stack {stack!r} has no app section (launchready:site.app) to probe")
     options = ProbeOptions(
         base_url=base_url, probe_rate_limits=probe_rate_limits, budget=budget, timeout=timeout,
-        only=tuple(only or ()),
+        only=tuple(only or ()), overrides=tuple(overrides), nameservers=tuple(nameservers),
+        ca_bundle=str(ca_bundle) if ca_bundle else None,
     )  # fmt: skip
     target = base_url_for(spec, options)
     parts = urlsplit(target)
@@ -99,7 +130,12 @@ def probe(
         domains=(DomainReport(spec.domain, f"stack {stack} (app probes at {target})", tuple(results), took),),
         duration_s=took,
         started_at=started,
-        settings={"base_url": target, "probe_rate_limits": probe_rate_limits, "budget": budget},
+        settings={
+            "base_url": target, "probe_rate_limits": probe_rate_limits, "budget": budget,
+            "nameservers": [str(ns) for ns in nameservers] or "system resolvers",
+            "overrides": [f"{o.host}:{o.port} -> {o.endpoint[0]}:{o.endpoint[1]}" for o in overrides],
+            "ca_bundle": str(ca_bundle) if ca_bundle else "system roots",
+        },
     )
     if fmt is Format.table:
         render_table(report, Console())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from launchready.probes.http import Exchange, ProbeClient
@@ -29,12 +29,25 @@ _STACK_TRACE = (
 
 
 @dataclass(frozen=True, slots=True)
+class SsrfCanary:
+    """A URL only the app's side can reach (a loopback or internal listener) and the text it serves.
+
+    The SSRF probe plants the URL; seeing ``text`` in the tool's answer proves the fetch. The
+    text is treated as a secret: evidence shows it redacted.
+    """
+
+    url: str
+    text: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class ProbeContext:
     app: AppSpec
     host: str
     """The canonical host name, used to build the CORS trick origins."""
     client: ProbeClient
     env: Mapping[str, str]
+    ssrf_canary: SsrfCanary | None = None
 
     def env_name(self, who: Who) -> str | None:
         ids = self.app.identities

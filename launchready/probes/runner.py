@@ -11,17 +11,22 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+import requests
+
 from launchready.probes.auth import probe_auth, probe_function_access, probe_object_access
-from launchready.probes.context import ProbeContext
+from launchready.probes.context import ProbeContext, SsrfCanary
 from launchready.probes.cors import probe_cors
 from launchready.probes.http import BudgetExhausted, ProbeClient, RequestRecord
 from launchready.probes.inputs import probe_input_validation, probe_prompt_injection
 from launchready.probes.ratelimit import probe_rate_limits
 from launchready.probes.secrets_probe import probe_exposed_secrets
+from launchready.probes.ssrf import probe_ssrf
 from launchready.probes.webhooks import probe_webhooks
 from launchready.spec.app import AppSpec
 from launchready.spec.models import SiteSpec
+from launchready.verify.http import AddressBook, PinnedAdapter, ResolveOverride
 from launchready.verify.model import CheckResult, Status
+from launchready.verify.resolver import DnsClient, Nameserver
 from launchready.verify.results import result
 
 DEFAULT_BUDGET = 600
@@ -42,6 +47,27 @@ class ProbeOptions:
     """Record the requests (see ``plan_app_probes``) without sending any."""
     only: tuple[str, ...] = field(default_factory=tuple)
     """Run only checks whose id starts with one of these (all when empty)."""
+    overrides: tuple[ResolveOverride, ...] = ()
+    """``--resolve`` / ``--connect-to``: where connections to a host:port really go (URLs, SNI,
+    Host and the certificate check keep the target's name)."""
+    nameservers: tuple[Nameserver, ...] = ()
+    """``--nameserver``: resolve the target through these instead of the system resolvers."""
+    ca_bundle: str | None = None
+    """PEM file of extra trusted roots (a staging edge or a local testbed with a private CA)."""
+    ssrf_canary: SsrfCanary | None = None
+    """A URL only the app's side can reach and the text it serves; proves an SSRF fetch."""
+
+
+def probe_session(options: ProbeOptions) -> requests.Session:
+    """A session that connects where verify would: the same ``PinnedAdapter`` and address rules."""
+    lookup = DnsClient(options.nameservers, timeout=options.timeout) if options.nameservers else None
+    adapter = PinnedAdapter(AddressBook(lookup, options.overrides))
+    session = requests.Session()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    if options.ca_bundle:
+        session.verify = options.ca_bundle
+    return session
 
 
 def base_url_for(spec: SiteSpec, options: ProbeOptions) -> str:
@@ -74,6 +100,7 @@ def _probes(options: ProbeOptions) -> list[tuple[str, Callable[[ProbeContext], C
         ("app.webhooks", probe_webhooks),
         ("app.input_validation", probe_input_validation),
         ("app.prompt_injection", probe_prompt_injection),
+        ("app.ssrf", probe_ssrf),
         ("app.rate_limit", lambda ctx: probe_rate_limits(ctx, options.probe_rate_limits)),
     ]
 
@@ -86,12 +113,14 @@ def _run(spec: SiteSpec, options: ProbeOptions) -> tuple[list[CheckResult], Prob
         timeout=options.timeout,
         dry_run=options.dry_run,
         writable=writable_routes(app),
+        session=probe_session(options),
     )
     ctx = ProbeContext(
         app=app,
         host=spec.canonical_fqdn,
         client=client,
         env=os.environ if options.env is None else options.env,
+        ssrf_canary=options.ssrf_canary,
     )
     results: list[CheckResult] = []
     for check_id, probe in _probes(options):

@@ -210,11 +210,17 @@ class ChatEndpoint(AppModel):
     max_message_chars: int | None = Field(
         default=None, ge=1, description="documented limit; the oversized case sends more than this"
     )
+    url_field: str | None = Field(
+        default=None,
+        description="a field of the sample the tool fetches as a URL (e.g. 'url'); when set, the SSRF "
+        "probe (app.ssrf) sends loopback, cloud-metadata, file:// and gopher:// URLs in it",
+    )
 
     @model_validator(mode="after")
     def _field(self) -> ChatEndpoint:
-        if not isinstance(self.sample.get(self.message_field), str):
-            raise ValueError(f"sample must hold a string field {self.message_field!r}")
+        for name in (self.message_field, self.url_field):
+            if name is not None and not isinstance(self.sample.get(name), str):
+                raise ValueError(f"sample must hold a string field {name!r}")
         return self
 
 

@@ -68,6 +68,7 @@ _ROWS: tuple[tuple[str, Category, Level, str], ...] = (
     ("app.webhooks", C.WEBHOOKS, R, "unsigned, mis-signed, stale and replayed webhooks are refused"),
     ("app.input_validation", C.INPUT, R, "chat and tool endpoints reject malformed input with 4xx"),
     ("app.prompt_injection", C.INPUT, A, "injection text causes no 5xx and no system-prompt leak"),
+    ("app.ssrf", C.INPUT, R, "tool endpoints refuse internal, loopback, metadata and non-http URLs"),
     ("app.exposed_secrets", C.SECRETS, R, "no secret in the entry page, its scripts or source maps"),
 )
 

@@ -5,6 +5,9 @@ HOST:PORT:ADDR`` override first (like curl's), then the run's own DNS client (so
 covers HTTP too). SNI, certificate host name and the Host header always stay the URL's host.
 Redirects are never followed by requests; ``follow`` records each hop so checks can judge the
 chain. Failures come back as data (``HttpExchange.error``), never as exceptions.
+
+``AddressBook`` and ``PinnedAdapter`` are public so the app probes' session connects exactly
+where verify does (one implementation of the before-cutover flags).
 """
 
 from __future__ import annotations
@@ -81,26 +84,20 @@ def parse_connect_to(text: str) -> ResolveOverride:
     return ResolveOverride(base.host, base.port, base.address, int(port2))
 
 
-class HttpClient:
-    """Fetches URLs the way the checks need; safe to share between threads."""
+class AddressBook:
+    """Where a connection to ``host:port`` really goes, the same way for every HTTP user.
 
-    def __init__(
-        self,
-        lookup: Lookup | None = None,
-        *,
-        overrides: Sequence[ResolveOverride] = (),
-        ca_bundle: str | None = None,
-        timeout: float = 5.0,
-        max_body: int = DEFAULT_MAX_BODY,
-    ) -> None:
+    An override (``--resolve`` / ``--connect-to``) first, then an IP literal as is, then the
+    run's DNS client (``--nameserver``); without one, the name is left to the system resolver.
+    Callable as an ``AddressFor``, so it plugs straight into ``PinnedAdapter``.
+    """
+
+    def __init__(self, lookup: Lookup | None = None, overrides: Sequence[ResolveOverride] = ()) -> None:
         self.lookup = lookup
-        self.overrides = {(o.host, o.port): o.endpoint for o in overrides}
-        self.ca_bundle = ca_bundle
-        self.timeout = timeout
-        self.max_body = max_body
+        self.overrides: dict[tuple[str, int], Endpoint] = {(o.host, o.port): o.endpoint for o in overrides}
 
-    def address_for(self, host: str, port: int) -> Endpoint | None:
-        """Where a connection to host:port goes; None when the name does not resolve."""
+    def __call__(self, host: str, port: int) -> Endpoint | None:
+        """None when the name does not resolve (no A/AAAA record)."""
         host = host.strip("[]").lower().rstrip(".")
         if (host, port) in self.overrides:
             return self.overrides[(host, port)]
@@ -117,6 +114,30 @@ class HttpClient:
             if answer.records:
                 return (answer.records[0], port)
         return None
+
+
+class HttpClient:
+    """Fetches URLs the way the checks need; safe to share between threads."""
+
+    def __init__(
+        self,
+        lookup: Lookup | None = None,
+        *,
+        overrides: Sequence[ResolveOverride] = (),
+        ca_bundle: str | None = None,
+        timeout: float = 5.0,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> None:
+        self.lookup = lookup
+        self._addresses = AddressBook(lookup, overrides)
+        self.overrides = self._addresses.overrides
+        self.ca_bundle = ca_bundle
+        self.timeout = timeout
+        self.max_body = max_body
+
+    def address_for(self, host: str, port: int) -> Endpoint | None:
+        """Where a connection to host:port goes; None when the name does not resolve."""
+        return self._addresses(host, port)
 
     def fetch(self, url: str, *, method: str = "GET", read_body: bool = True,
               allow_unverified: bool = True) -> HttpExchange:
@@ -165,7 +186,7 @@ class HttpClient:
         address = _show(endpoint)
         session = requests.Session()
         session.trust_env = False  # no proxies or netrc credentials from the environment
-        adapter = _PinnedAdapter(self.address_for)
+        adapter = PinnedAdapter(self._addresses)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         started = time.monotonic()
@@ -260,8 +281,16 @@ def _connect(conn: HTTPConnection, address_for: AddressFor) -> socket.socket:
         raise NewConnectionError(conn, f"cannot connect to {_show(endpoint)}: {exc}") from exc
 
 
-class _PinnedAdapter(HTTPAdapter):
-    """An adapter whose connections dial ``address_for(host, port)`` but speak to ``host``."""
+class PinnedAdapter(HTTPAdapter):
+    """A requests adapter whose connections dial ``address_for(host, port)`` but speak to ``host``.
+
+    This is how ``--resolve`` / ``--connect-to`` / ``--nameserver`` reach every HTTP user (the
+    verify collector and the app probes): mount it on a ``requests.Session`` for ``http://`` and
+    ``https://`` and URLs stay as they are, so SNI, the certificate host name check and the Host
+    header all keep the URL's host while the TCP connection goes to the chosen address. It never
+    retries (``max_retries=0``); when ``address_for`` returns None the request fails with a
+    connection error naming the host.
+    """
 
     def __init__(self, address_for: AddressFor) -> None:
         self._address_for = address_for

@@ -323,7 +323,10 @@ def email_results(collector: Collector, expect: Expectation) -> list[CheckResult
 def app_results(expect: Expectation, options: VerifyOptions) -> list[CheckResult]:
     if expect.spec is None or expect.spec.app is None:
         return []
-    probe_options = ProbeOptions(probe_rate_limits=options.probe_rate_limits, timeout=options.timeout)
+    probe_options = ProbeOptions(
+        probe_rate_limits=options.probe_rate_limits, timeout=options.timeout,
+        overrides=options.overrides, nameservers=options.nameservers, ca_bundle=options.ca_bundle,
+    )  # the probes go where every other check of this run goes
     return run_app_probes(expect.spec, probe_options)
 
 

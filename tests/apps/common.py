@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import uvicorn
@@ -95,10 +96,13 @@ WINDOW = 60
 MAX_MESSAGE = 2000
 ALLOWED_ORIGIN = "https://www.example.com"
 
+SSRF_CANARY = "LR-SSRF-CANARY-8e41b6d2a97c"
+"""Served only by the loopback canary listener: seeing it in a tool's answer proves an SSRF fetch."""
+
 CANARIES = (
     TOKEN_A, TOKEN_B, TOKEN_ADMIN, CANARY, STRIPE_SECRET, GITHUB_SECRET, SLACK_SECRET, STANDARD_SECRET,
     SVIX_SECRET, GENERIC_SECRET, SK_LIVE, SK_TEST, OPENAI_KEY, AWS_KEY, SERVICE_ROLE_JWT, MARKER_A,
-    JWT_KEY.decode(),
+    JWT_KEY.decode(), SSRF_CANARY,
 )  # fmt: skip
 
 ENV = {
@@ -116,8 +120,11 @@ ENV = {
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Serve an ASGI app with a real uvicorn on 127.0.0.1, an OS-assigned port; yield its base URL."""
+def serve(app: Any, *, tls: tuple[str, str] | None = None) -> Iterator[str]:
+    """Serve an ASGI app with a real uvicorn on 127.0.0.1, an OS-assigned port; yield its base URL.
+
+    ``tls`` is (certificate chain PEM file, key PEM file): the server speaks HTTPS instead.
+    """
     # proxy_headers off: there is no proxy in front, so X-Forwarded-For is just client input
     config = uvicorn.Config(
         app,
@@ -127,6 +134,8 @@ def serve(app: Any) -> Iterator[str]:
         lifespan="off",
         access_log=False,
         proxy_headers=False,
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test-app", daemon=True)
@@ -139,7 +148,43 @@ def serve(app: Any) -> Iterator[str]:
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+class CanaryListener:
+    """A loopback HTTP server only the apps' side should ever reach; counts its hits."""
+
+    def __init__(self) -> None:
+        listener = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                listener.hits += 1
+                body = f"internal status page: {SSRF_CANARY}\n".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.hits = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/internal/status"
+
+
+@contextmanager
+def canary_listener() -> Iterator[CanaryListener]:
+    listener = CanaryListener()
+    thread = threading.Thread(target=listener.server.serve_forever, name="ssrf-canary", daemon=True)
+    thread.start()
+    try:
+        yield listener
+    finally:
+        listener.server.shutdown()
+        listener.server.server_close()

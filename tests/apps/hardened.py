@@ -3,8 +3,9 @@
 HS256 JWTs verified with a pinned algorithm and expiry; owner checks on every object route;
 403 for non-admins; exact CORS allowlist with Vary: Origin; per-IP login and per-identity
 chat limits answering 429 with Retry-After; webhooks verified with the providers' official
-libraries plus id dedupe; strict schemas (4xx, no stack traces); a model stub that never
-repeats its system prompt; a bundle with only publishable keys and no source map.
+libraries plus id dedupe; strict schemas (4xx, no stack traces); a fetch tool limited to
+https on an allowlisted host; a model stub that never repeats its system prompt; a bundle
+with only publishable keys and no source map.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 import time
 from collections import defaultdict, deque
 from typing import Any
+from urllib.parse import urlsplit
 
 import stripe
 from slack_sdk.signature import SignatureVerifier
@@ -50,6 +52,8 @@ INDEX = """<!doctype html><html><head><title>Chat</title>
 <link rel="stylesheet" href="/static/app.css">
 <script src="/static/app.js"></script>
 </head><body><div id="root"></div></body></html>"""
+FETCH_HOSTS = frozenset({"docs.example.test"})
+"""The only hosts the fetch tool may read: https, this allowlist, nothing else (no SSRF)."""
 MARKUP = re.compile(r"<\s*[A-Za-z/!]")
 BUNDLE = f"""(function(){{window.app={{
 stripePublishableKey:"{PUBLISHABLE}",supabaseAnonKey:"{ANON_JWT}"}};}})();
@@ -235,6 +239,23 @@ def create_app(*, login_limit: int = LOGIN_LIMIT, chat_limit: int = CHAT_LIMIT) 
             return refuse(422, "unknown tool")
         return JSONResponse({"result": "1 customer found"})
 
+    async def fetch_tool(request: Request) -> Response:
+        claims = authed(request)
+        if isinstance(claims, Response):
+            return claims
+        payload = await json_object(request)
+        if isinstance(payload, Response):
+            return payload
+        if problem := validate(payload, {"tool": (str, 32), "url": (str, 512)}):
+            return problem
+        parts = urlsplit(payload["url"])
+        allowed = parts.scheme == "https" and parts.hostname in FETCH_HOSTS and parts.port in (None, 443)
+        if not allowed or parts.username or parts.password or " " in payload["url"]:
+            return refuse(422, "url must be https on an allowed host")
+        # The allowlisted host is fictional: the test app answers as if it had fetched the page,
+        # so it never touches the network.
+        return JSONResponse({"result": "1 page fetched"})
+
     async def stripe_hook(request: Request) -> Response:
         body = await request.body()
         try:
@@ -309,6 +330,7 @@ def create_app(*, login_limit: int = LOGIN_LIMIT, chat_limit: int = CHAT_LIMIT) 
         Route("/api/auth/login", login, methods=["POST"]),
         Route("/api/chat", chat, methods=["POST"]),
         Route("/api/tools/lookup", tool, methods=["POST"]),
+        Route("/api/tools/fetch", fetch_tool, methods=["POST"]),
         Route("/webhooks/stripe", stripe_hook, methods=["POST"]),
         Route("/webhooks/github", github_hook, methods=["POST"]),
         Route("/webhooks/slack", slack_hook, methods=["POST"]),

@@ -4,17 +4,23 @@ No auth on admin/history routes; tokens decoded without verification (alg none, 
 wrong-key JWTs pass); BOLA on path, query and body ids; BFLA; any Origin reflected with
 credentials; no rate limits; webhooks unverified or verified without timestamp/replay
 checks; no input validation (500 with a stack trace on bad JSON); the system prompt (with
-its canary) leaks on injection; a bundle with secrets and a public source map.
+its canary) leaks on injection; a fetch tool open to SSRF (it only ever reaches loopback);
+a bundle with secrets and a public source map.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import traceback
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -144,6 +150,49 @@ async def tool(request: Request) -> Response:
         return PlainTextResponse(traceback.format_exc(), status_code=500)
 
 
+def _loopback(host: str) -> bool:
+    """Loopback in any spelling urllib would dial: 127.0.0.1, ::1, 0x7f000001, 2130706433, localhost."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        return ipaddress.ip_address(socket.inet_aton(host)).is_loopback
+    except OSError:
+        return False
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a redirect must not carry the fetch off loopback
+
+
+# No proxies from the environment either: a proxy would take the fetch off this machine.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+
+
+def _fetch(url: str) -> str:
+    with _OPENER.open(url, timeout=2) as resp:
+        return str(resp.read(65536).decode("utf-8", "replace"))
+
+
+async def fetch_tool(request: Request) -> Response:
+    """SSRF: fetches whatever URL it is given (file:// too) and returns the content."""
+    try:
+        payload = json.loads(await request.body())
+        url = payload["url"]
+        parts = urlsplit(url)
+        if parts.scheme not in ("file", "") and not _loopback(parts.hostname or ""):
+            # A test-safety net, not a defence: this app must never reach beyond the machine.
+            return PlainTextResponse("fetch failed: network unreachable", status_code=502)
+        content = await asyncio.to_thread(_fetch, url)
+        return JSONResponse({"tool": payload.get("tool"), "content": content})
+    except Exception:
+        return PlainTextResponse(traceback.format_exc(), status_code=500)
+
+
 async def stripe_hook(request: Request) -> Response:
     await request.body()
     return JSONResponse({"received": True})  # never verified
@@ -239,6 +288,7 @@ def create_app() -> ASGIApp:
         Route("/api/auth/login", login, methods=["POST"]),
         Route("/api/chat", chat, methods=["POST"]),
         Route("/api/tools/lookup", tool, methods=["POST"]),
+        Route("/api/tools/fetch", fetch_tool, methods=["POST"]),
         Route("/webhooks/stripe", stripe_hook, methods=["POST"]),
         Route("/webhooks/github", github_hook, methods=["POST"]),
         Route("/webhooks/slack", slack_hook, methods=["POST"]),

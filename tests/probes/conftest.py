@@ -20,6 +20,8 @@ from tests.apps.common import (
     LOGIN_LIMIT,
     MARKER_A,
     WINDOW,
+    CanaryListener,
+    canary_listener,
     serve,
 )
 
@@ -70,6 +72,12 @@ APP_SECTION: dict[str, Any] = {
             "sample": {"tool": "crm_lookup", "query": "acme corp"},
             "message_field": "query",
         },
+        {
+            "path": "/api/tools/fetch",
+            "sample": {"tool": "fetch", "url": "https://docs.example.test/pricing"},
+            "message_field": "url",
+            "url_field": "url",
+        },
     ],
     "system_prompt_canary_env": "PROMPT_CANARY",
 }
@@ -93,6 +101,13 @@ def assert_no_canary(results: list[CheckResult]) -> str:
     for canary in CANARIES:
         assert canary not in text
     return text
+
+
+@pytest.fixture(scope="session")
+def ssrf_canary() -> Iterator[CanaryListener]:
+    """The loopback listener whose URL the SSRF probe plants; only the app should ever fetch it."""
+    with canary_listener() as listener:
+        yield listener
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from launchready.probes import ProbeOptions, run_app_probes
+from launchready.probes import ProbeOptions, SsrfCanary, run_app_probes
 from launchready.verify.model import CheckResult, Status
 from launchready.verify.report import render
 from launchready.verify.runner import DomainReport, VerifyReport
-from tests.apps.common import CANARIES, ENV, SK_LIVE, SK_TEST
+from tests.apps.common import CANARIES, ENV, SK_LIVE, SK_TEST, SSRF_CANARY, CanaryListener
 from tests.probes.conftest import assert_no_canary, site
 
 pytestmark = pytest.mark.integration
@@ -26,6 +26,7 @@ APP_CHECKS = {
     "app.webhooks",
     "app.input_validation",
     "app.prompt_injection",
+    "app.ssrf",
     "app.exposed_secrets",
 }
 
@@ -37,8 +38,8 @@ def run(url: str, **options: Any) -> dict[str, CheckResult]:
 
 
 @pytest.fixture(scope="module")
-def vulnerable(vulnerable_url: str) -> dict[str, CheckResult]:
-    return run(vulnerable_url, probe_rate_limits=True)
+def vulnerable(vulnerable_url: str, ssrf_canary: CanaryListener) -> dict[str, CheckResult]:
+    return run(vulnerable_url, probe_rate_limits=True, ssrf_canary=SsrfCanary(ssrf_canary.url, SSRF_CANARY))
 
 
 def test_every_probe_fails_the_vulnerable_app(vulnerable: dict[str, CheckResult]) -> None:
@@ -47,8 +48,11 @@ def test_every_probe_fails_the_vulnerable_app(vulnerable: dict[str, CheckResult]
     assert all(r.fix for r in vulnerable.values())
 
 
-def test_every_probe_passes_the_hardened_app(fresh_hardened_url: str) -> None:
-    results = run(fresh_hardened_url, probe_rate_limits=True)
+def test_every_probe_passes_the_hardened_app(fresh_hardened_url: str, ssrf_canary: CanaryListener) -> None:
+    hits = ssrf_canary.hits
+    canary = SsrfCanary(ssrf_canary.url, SSRF_CANARY)
+    results = run(fresh_hardened_url, probe_rate_limits=True, ssrf_canary=canary)
+    assert ssrf_canary.hits == hits  # the hardened tool never fetched the planted URL
     assert {i: r.status for i, r in results.items()} == dict.fromkeys(APP_CHECKS, Status.PASS), {
         i: r.summary for i, r in results.items() if r.status is not Status.PASS
     }
@@ -96,6 +100,21 @@ def test_prompt_injection_leak_is_reported_redacted(vulnerable: dict[str, CheckR
     result = vulnerable["app.prompt_injection"]
     assert any(c["canary_leaked"] for c in result.evidence["cases"])
     assert "redacted" in result.evidence["canary"]
+
+
+def test_ssrf_names_what_the_vulnerable_tool_fetched(vulnerable: dict[str, CheckResult]) -> None:
+    result = vulnerable["app.ssrf"]
+    cases = {c["payload"]: c for c in result.evidence["cases"]}
+    fetched = {url for url, c in cases.items() if c["verdict"] == "fetched"}
+    # the canary via its plain URL and via the 0x7f000001 spelling, and a local file
+    assert any(url.startswith("http://127.0.0.1:") for url in fetched)
+    assert any(url.startswith("http://0x7f000001:") for url in fetched)
+    assert cases["file:///etc/passwd"]["seen"] == ["an /etc/passwd line"]
+    assert all(c["seen"] for c in cases.values() if c["verdict"] == "fetched")
+    assert "redacted" in result.evidence["canary"]
+    # never reached off the machine: the metadata address got the app's own "unreachable" 502
+    assert cases["http://169.254.169.254/latest/meta-data/"]["status"] == 502
+    assert "root:" not in str(result.to_dict())
 
 
 def test_exposed_secrets_tells_live_from_test_keys(vulnerable: dict[str, CheckResult]) -> None:
