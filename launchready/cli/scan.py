@@ -1,6 +1,7 @@
 """``launchready scan-secrets`` and ``launchready scan-logs``: find what must not be shipped or logged.
 
-Exit codes: 1 when anything is found, 0 when clean, 2 on bad usage (missing path), 3 when
+Exit codes: 1 when anything is found that no allowlist accepts, 0 when clean (allowed findings
+are counted, not failed), 2 on bad usage (missing path, bad allow or baseline file), 3 when
 nothing was found but part of the target could not be scanned (git failed, a cap was hit).
 Values are shown only as ``launchready.redact.redact`` output.
 """
@@ -8,6 +9,8 @@ Values are shown only as ``launchready.redact.redact`` output.
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +21,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from launchready.exitcodes import ExitCode
-from launchready.secrets import gitscan
+from launchready.secrets import allow, gitscan
+from launchready.secrets.allow import Allowlist
 from launchready.secrets.findings import Finding, ScanReport, sort_findings
 from launchready.secrets.logs import DEFAULT_SAMPLES, LogKind, LogReport, scan_log_stream, scan_logs
 from launchready.secrets.tree import scan_path
@@ -56,6 +60,26 @@ def _part(report: ScanReport) -> dict[str, Any]:
     return data
 
 
+def _load_allowlist(path: Path, allow_file: Path | None, baseline: Path | None) -> Allowlist:
+    """The allow file (given, or found at PATH) and baseline; a bad one is a usage error (exit 2)."""
+    where = allow_file
+    try:
+        if where is None:
+            where = allow.find_allow_file(path)
+        elif not where.is_file():
+            raise allow.AllowFileError("no such file")
+        allowlist = allow.load_allow_file(where) if where is not None else Allowlist()
+        where = baseline
+        if baseline is not None:
+            if not baseline.is_file():
+                raise allow.AllowFileError("no such file")
+            allowlist = replace(allowlist, baseline=allow.read_baseline(baseline))
+    except allow.AllowFileError as exc:
+        err.print(escape(f"scan-secrets: {where}: {exc}"), highlight=False)
+        raise typer.Exit(ExitCode.USAGE) from None
+    return allowlist
+
+
 def scan_secrets(
     path: Annotated[Path, typer.Argument(help="working tree, build output directory or file")],
     no_git: Annotated[bool, typer.Option("--no-git", help="skip the git history")] = False,
@@ -65,29 +89,54 @@ def scan_secrets(
     git_timeout: Annotated[
         float, typer.Option("--git-timeout", min=1, help="seconds before the history scan stops")
     ] = gitscan.DEFAULT_TIMEOUT,
+    allow_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--allow-file", help="[[allow]] entries (default: .launchready-secrets.toml in PATH, if any)"
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="allow the fingerprints in this baseline file")
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option("--write-baseline", help="record every finding not otherwise allowed as the baseline"),
+    ] = None,
+    show_allowed: Annotated[
+        bool, typer.Option("--show-allowed", help="list allowed findings in the table too")
+    ] = False,
 ) -> None:
     """Scan files (and, for a git repository, every commit's added lines) for secrets.
+
+    Findings on a line marked `launchready: allow-secret` (or `gitleaks:allow`, `pragma: allowlist
+    secret`), matched by the allow file or in the baseline are reported as allowed and do not fail.
 
     Example: launchready scan-secrets ./dist --no-git --format json
     """
     if not path.exists():
         err.print(escape(f"scan-secrets: {path}: no such file or directory"), highlight=False)
         raise typer.Exit(ExitCode.USAGE)
+    allowlist = _load_allowlist(path, allow_file, baseline)
     tree = scan_path(path)
     history: ScanReport | None = None
     if not no_git and path.is_dir() and gitscan.is_git_repository(path):
         history = gitscan.scan_git_history(path, timeout=git_timeout)
-    findings = sort_findings([*tree.findings, *(history.findings if history else ())])
+    findings = allowlist.apply(sort_findings([*tree.findings, *(history.findings if history else ())]))
     errors = [*tree.errors, *(history.errors if history else ())]
     if tree.truncated:
         errors.append(f"file scan stopped at a cap after {tree.scanned} files (see skipped)")
+    if write_baseline is not None:
+        findings = _write_baseline(write_baseline, findings)
 
+    blocking = [f for f in findings if not f.allowed]
+    allowed = [f for f in findings if f.allowed]
     if output is OutputFormat.json:
         typer.echo(
             json.dumps(
                 {
                     "path": str(path),
-                    "findings": [f.to_dict() for f in findings],
+                    "findings": [f.to_dict() for f in blocking],
+                    "allowed": [f.to_dict() for f in allowed],
                     "tree": _part(tree),
                     "history": _part(history) if history else None,
                 },
@@ -95,34 +144,69 @@ def scan_secrets(
             )
         )
     else:
-        _print_findings(findings, tree, history)
+        _print_findings(blocking, allowed, tree, history, show_allowed=show_allowed)
     for message in errors:
         err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
-    raise typer.Exit(_exit_code(bool(findings), errors))
+    raise typer.Exit(_exit_code(bool(blocking), errors))
 
 
-def _print_findings(findings: list[Finding], tree: ScanReport, history: ScanReport | None) -> None:
+def _write_baseline(target: Path, findings: list[Finding]) -> list[Finding]:
+    """Write the baseline and return the findings as the new baseline now allows them."""
+    recorded = [f for f in findings if f.allowed in ("", allow.BASELINE_REASON)]
+    try:
+        count = allow.write_baseline(target, recorded)
+    except OSError as exc:
+        err.print(escape(f"scan-secrets: {target}: cannot write: {exc.strerror or exc}"), highlight=False)
+        raise typer.Exit(ExitCode.USAGE) from None
+    err.print(escape(f"baseline: {count} fingerprints written to {target}"), highlight=False)
+    fingerprints = frozenset(f.fingerprint for f in recorded)
+    return Allowlist(baseline=fingerprints).apply(findings)
+
+
+def _allowed_summary(allowed: list[Finding]) -> str:
+    by_kind = Counter(f.allowed.split(":", 1)[0] for f in allowed)
+    return f"{len(allowed)} allowed ({', '.join(f'{kind}: {n}' for kind, n in sorted(by_kind.items()))})"
+
+
+def _print_findings(
+    findings: list[Finding],
+    allowed: list[Finding],
+    tree: ScanReport,
+    history: ScanReport | None,
+    *,
+    show_allowed: bool,
+) -> None:
     console = _stdout()
     covered = f"{tree.scanned} files"
     if history is not None:
         covered += f", {history.scanned} commits"
-    if not findings:
-        console.print(f"no secrets found ({covered})", highlight=False)
+    summary = f"{len(findings)} secrets found" if findings else "no secrets found"
+    summary += f" ({covered})"
+    if allowed:
+        summary += f"; {_allowed_summary(allowed)}"
+    shown = [*findings, *(allowed if show_allowed else ())]
+    if not shown:
+        console.print(escape(summary), highlight=False)
         return
-    table = Table(title=f"{len(findings)} secrets found ({covered})", title_justify="left")
+    table = Table(title=escape(summary), title_justify="left")
     table.add_column("severity")
     table.add_column("rule")
     table.add_column("where", overflow="fold")
     table.add_column("commit")
     table.add_column("value (redacted)", overflow="fold")
-    for finding in findings:
-        table.add_row(
+    table.add_column("fingerprint")
+    if show_allowed:
+        table.add_column("allowed because", overflow="fold")
+    for finding in shown:
+        cells = [
             str(finding.severity),
             finding.rule_id,
             escape(f"{finding.source}:{finding.line}"),
             finding.commit[:12],
             escape(finding.redacted),
-        )
+            finding.fingerprint,
+        ]
+        table.add_row(*cells, *([escape(finding.allowed)] if show_allowed else []))
     console.print(table)
 
 

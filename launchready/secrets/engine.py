@@ -107,8 +107,15 @@ def _generic_candidates(text: str, lowered: str | None, filename: str) -> Iterat
         seen_lines.add(start)
         line = text[start:end]
         for value in _keyword_detector.analyze_string(line, denylist_regex_to_group=regexes):
-            index = line.find(value)
-            yield start + max(index, 0), line, value
+            index = max(line.find(value), 0)
+            yield start + index, line, _without_flow_closers(value, line, index)
+
+
+def _without_flow_closers(value: str, line: str, index: int) -> str:
+    """``{secret_env: STRIPE_WHSEC}``: detect-secrets keeps a YAML flow collection's ``}`` / ``,``."""
+    if ("{" in line[:index] or "[" in line[:index]) and not _is_quoted(value, line):
+        return value.rstrip(",}]") or value
+    return value
 
 
 def _is_generic_false_positive(value: str, line: str) -> bool:

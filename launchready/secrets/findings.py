@@ -45,6 +45,8 @@ class Finding:
     fingerprint: str
     commit: str = ""
     """The commit that added the secret, for git-history findings."""
+    allowed: str = ""
+    """Why an allowlist accepts this finding (inline marker, allow-file reason, baseline); "" if it counts."""
 
     @classmethod
     def of(
@@ -73,6 +75,8 @@ class Finding:
         }
         if self.commit:
             data["commit"] = self.commit
+        if self.allowed:
+            data["allowed"] = self.allowed
         return data
 
 

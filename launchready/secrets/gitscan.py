@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from launchready.secrets.allow import mark_inline
 from launchready.secrets.engine import scan_text
 from launchready.secrets.findings import Finding, ScanReport, sort_findings
 
@@ -36,10 +37,10 @@ class _FileChanges:
 def _scan_changes(changes: _FileChanges) -> list[Finding]:
     if not changes.added:
         return []
-    text = "\n".join(content for _, content in changes.added)
+    lines = [content for _, content in changes.added]
+    found = mark_inline(scan_text("\n".join(lines), changes.path, filename=changes.path), lines)
     return [
-        replace(finding, line=changes.added[finding.line - 1][0], commit=changes.commit)
-        for finding in scan_text(text, changes.path, filename=changes.path)
+        replace(finding, line=changes.added[finding.line - 1][0], commit=changes.commit) for finding in found
     ]
 
 

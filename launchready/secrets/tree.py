@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from launchready.secrets.allow import mark_inline
 from launchready.secrets.engine import scan_bundle, scan_source_map, scan_text
 from launchready.secrets.findings import Finding, ScanReport, sort_findings
 
 SKIP_DIRS = frozenset(
-    {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache", ".pytest_cache"}
-    | {".ruff_cache", "site-packages"}
+    {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox", ".eggs", "site-packages"}
+    | {".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis"}
 )
 """Git history is scanned from the objects, not ``.git`` files; vendored packages aren't the client's."""
 
@@ -140,7 +141,12 @@ def scan_path(path: Path | str, *, limits: TreeLimits | None = None) -> ScanRepo
         return ScanReport(errors=(f"{root}: no such file or directory",))
     findings: list[Finding] = []
     for item in walk_text_files(root, limits, state):
-        findings.extend(scan_file_text(item.name, item.text))
+        found = scan_file_text(item.name, item.text)
+        if found:
+            # Inline allow markers count in the file itself, not inside a source map's originals.
+            own = [f for f in found if f.source == item.name]
+            findings.extend(mark_inline(own, item.text.split("\n")))
+            findings.extend(f for f in found if f.source != item.name)
     return ScanReport(
         findings=tuple(sort_findings(findings)),
         scanned=state.files,
