@@ -75,7 +75,7 @@ def _load_allowlist(path: Path, allow_file: Path | None, baseline: Path | None) 
                 raise allow.AllowFileError("no such file")
             allowlist = replace(allowlist, baseline=allow.read_baseline(baseline))
     except allow.AllowFileError as exc:
-        err.print(escape(f"scan-secrets: {where}: {exc}"), highlight=False)
+        err.print(escape(f"scan-secrets: {where}: {exc}"), highlight=False, soft_wrap=True)
         raise typer.Exit(ExitCode.USAGE) from None
     return allowlist
 
@@ -156,9 +156,9 @@ def _write_baseline(target: Path, findings: list[Finding]) -> list[Finding]:
     try:
         count = allow.write_baseline(target, recorded)
     except OSError as exc:
-        err.print(escape(f"scan-secrets: {target}: cannot write: {exc.strerror or exc}"), highlight=False)
+        err.print(escape(f"scan-secrets: {target}: cannot write: {exc.strerror or exc}"), soft_wrap=True)
         raise typer.Exit(ExitCode.USAGE) from None
-    err.print(escape(f"baseline: {count} fingerprints written to {target}"), highlight=False)
+    err.print(escape(f"baseline: {count} fingerprints written to {target}"), highlight=False, soft_wrap=True)
     fingerprints = frozenset(f.fingerprint for f in recorded)
     return Allowlist(baseline=fingerprints).apply(findings)
 
