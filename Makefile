@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STACK ?= example
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo plan test test-fast lint typecheck bench clean
+.PHONY: help install demo plan test test-fast lint typecheck bench clean secrets-scan
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ lint: install ## ruff
 
 typecheck: install ## mypy (strict) over the package
 	$(BIN)/mypy launchready
+
+secrets-scan: install ## secret scan of the tree and git history (allowed findings: .launchready-secrets.toml)
+	$(BIN)/launchready scan-secrets .
 
 test: install lint typecheck ## lint, typecheck and the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -q
