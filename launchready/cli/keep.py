@@ -1,7 +1,8 @@
 """Keep a zone under control: ``adopt`` an existing zone, ``backup`` it, ``restore`` a backup.
 
-The token comes from ``CLOUDFLARE_API_TOKEN`` (and the API from ``CLOUDFLARE_BASE_URL`` when
-set); it is never printed. Exit codes: 0 done, 1 a restore left errors, 2 bad input (stack
+The token comes from ``CLOUDFLARE_API_TOKEN``, else from the stack's ``cloudflare:apiToken``
+secret through the pulumi CLI (and the API from ``CLOUDFLARE_BASE_URL`` when set); it is never
+printed. Exit codes: 0 done, 1 a restore left errors, 2 bad input (stack
 file, zone file, a file that would be overwritten), 3 the API could not be used.
 """
 
@@ -23,6 +24,7 @@ from launchready.cloudflare.client import (
     TOKEN_ENV,
     CloudflareError,
     make_client,
+    resolve_token,
     scrub,
 )
 from launchready.cloudflare.reader import read_zone_state
@@ -48,9 +50,9 @@ def _fail(message: str, code: ExitCode, client: cloudflare.Cloudflare | None = N
     return typer.Exit(code)
 
 
-def _client() -> cloudflare.Cloudflare:
+def _client(stack: str, stacks_dir: Path) -> cloudflare.Cloudflare:
     try:
-        return make_client()
+        return make_client(resolve_token(stack, stacks_dir))
     except CloudflareError as exc:
         raise _fail(str(exc), ExitCode.COULD_NOT_RUN) from None
 
@@ -98,7 +100,7 @@ def adopt(
         if zone_file is not None:
             records = _read_zone_file(zone_file, domain)
             if os.environ.get(TOKEN_ENV) and not account_id:
-                client = _client()
+                client = _client(stack, stacks_dir)
                 live = read_zone_state(client, zone_id or domain, parts={"records"})
                 records = attach_ids(records, live.records)
                 zone_id, zone_plan = live.zone.id, live.zone.plan
@@ -106,7 +108,7 @@ def adopt(
                 raise _fail(f"without {TOKEN_ENV}, give --zone-id (existing zone) or --account-id "
                             "(create it)", ExitCode.USAGE)
         else:
-            client = _client()
+            client = _client(stack, stacks_dir)
             state = read_zone_state(client, zone_id or domain, parts={"records", "rulesets"})
             records, rulesets = list(state.records), state.rulesets
             zone_id, zone_plan = state.zone.id, state.zone.plan
@@ -179,7 +181,7 @@ def backup(
     client: cloudflare.Cloudflare | None = None
     try:
         spec = load_stack(stack, stacks_dir)
-        client = _client()
+        client = _client(stack, stacks_dir)
         folder = backup_zone(client, _zone_ref(spec, None), out or Path("backups") / stack,
                              stack=stack)
     except SpecError as exc:
@@ -215,7 +217,7 @@ def restore(
     try:
         spec = load_stack(stack, stacks_dir)
         saved = load_backup(backup_dir)
-        client = _client()
+        client = _client(stack, stacks_dir)
         summary = restore_backup(client, saved, _zone_ref(spec, zone_id), prune=prune,
                                  dry_run=not yes)
     except SpecError as exc:

@@ -1,5 +1,9 @@
 """Build the official Cloudflare SDK client and turn its failures into clear, token-free errors.
 
+The token comes from ``CLOUDFLARE_API_TOKEN``, else from the stack's own secret
+(``pulumi config get cloudflare:apiToken``, the key the provider itself reads), so a team that
+keeps the token in the stack does not need to export it as well.
+
 Retries are the SDK's own: it retries 408/409/429/5xx and connection errors with exponential
 backoff and honours ``Retry-After`` (up to 60 s); we only set how many times. Pagination is the
 SDK's auto-pagination. What we add is the error mapping: a 401/403 names the token permission
@@ -9,8 +13,12 @@ the failed call needs, and every message passes through ``scrub`` so the token n
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import cloudflare
@@ -22,6 +30,12 @@ BASE_URL_ENV = "CLOUDFLARE_BASE_URL"
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 DEFAULT_MAX_RETRIES = 4
 DEFAULT_TIMEOUT = 20.0
+PULUMI_TOKEN_KEY = "cloudflare:apiToken"
+PULUMI_TIMEOUT = 30.0
+_PULUMI_SECRETS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_ACCESS_TOKEN")
+"""Environment values that a failing ``pulumi`` might echo; scrubbed like the token."""
+_SCOPES = ("a token scoped to the zone with Zone:Read, DNS:Read, Zone Settings:Read, Zone WAF:Read, "
+           "Health Checks:Read, Notifications:Read; Edit permissions for adopt --apply and restore")
 
 
 class CloudflareError(Exception):
@@ -56,11 +70,7 @@ def make_client(
     """An SDK client authenticated by an API token only (never a global key from the env)."""
     token = token or os.environ.get(TOKEN_ENV)
     if not token:
-        raise CloudflareAccessError(
-            f"no Cloudflare API token: set {TOKEN_ENV} (a token scoped to the zone with "
-            "Zone:Read, DNS:Read, Zone Settings:Read, Zone WAF:Read, Health Checks:Read, "
-            "Notifications:Read; Edit permissions for adopt --apply and restore)"
-        )
+        raise CloudflareAccessError(f"no Cloudflare API token: set {TOKEN_ENV} ({_SCOPES})")
     url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     client = cloudflare.Cloudflare(
         api_token=token, base_url=url, max_retries=max_retries, timeout=timeout
@@ -71,6 +81,71 @@ def make_client(
     client.api_key = None
     client.user_service_key = None
     return client
+
+
+def resolve_token(stack: str | None, stacks_dir: Path, *,
+                  timeout: float = PULUMI_TIMEOUT) -> str:
+    """``CLOUDFLARE_API_TOKEN``, else the stack's ``cloudflare:apiToken`` secret via ``pulumi``.
+
+    Raises ``CloudflareAccessError`` naming both ways to provide a token when neither works.
+    """
+    token = os.environ.get(TOKEN_ENV)
+    if token:
+        return token
+    both_ways = (f"set {TOKEN_ENV}, or keep the token in the stack as a secret: `pulumi config "
+                 f"set --secret {PULUMI_TOKEN_KEY} --stack {stack or '<stack>'}` ({_SCOPES})")
+    if stack is None:
+        raise CloudflareAccessError(f"no Cloudflare API token: {both_ways}")
+    binary = shutil.which("pulumi")
+    if binary is None:
+        raise CloudflareAccessError(
+            f"no Cloudflare API token: {TOKEN_ENV} is not set and the pulumi CLI (to read the "
+            f"stack's {PULUMI_TOKEN_KEY} secret) is not on PATH; {both_ways}")
+    project = project_dir(stacks_dir)
+    if project is None:
+        raise CloudflareAccessError(
+            f"no Cloudflare API token: {TOKEN_ENV} is not set and no Pulumi.yaml was found at or "
+            f"above {stacks_dir} to read the stack's secret from; {both_ways}")
+    return _pulumi_config_get(binary, stack, project, timeout, both_ways)
+
+
+def project_dir(stacks_dir: Path) -> Path | None:
+    """The Pulumi project folder (holding ``Pulumi.yaml``): the stacks folder or a parent."""
+    start = stacks_dir.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "Pulumi.yaml").is_file() or (folder / "Pulumi.yml").is_file():
+            return folder
+    return None
+
+
+def _pulumi_config_get(binary: str, stack: str, cwd: Path, timeout: float, both_ways: str) -> str:
+    command = f"pulumi config get {PULUMI_TOKEN_KEY} --stack {stack}"
+    try:
+        # Own session: a timeout kills pulumi and anything it started; no stdin, so a
+        # passphrase prompt fails at once instead of waiting.
+        proc = subprocess.Popen(
+            [binary, "config", "get", PULUMI_TOKEN_KEY, "--stack", stack], cwd=cwd,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True)
+    except OSError as exc:
+        raise CloudflareAccessError(f"`{command}` could not start ({exc.strerror or exc}); "
+                                    f"{both_ways}") from None
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise CloudflareAccessError(
+            f"`{command}` did not finish in {timeout:g} s (is the state backend reachable and "
+            f"PULUMI_CONFIG_PASSPHRASE set?); {both_ways}") from None
+    value = out.strip()
+    if proc.returncode == 0 and value:
+        return value
+    secrets = [value, *(os.environ.get(name, "") for name in _PULUMI_SECRETS)]
+    said = scrub(" ".join(err.split())[:300], None, *secrets) or f"exit status {proc.returncode}"
+    if proc.returncode == 0:
+        said = "the stack has no such value"
+    raise CloudflareAccessError(f"`{command}` failed in {cwd}: {said}; {both_ways}")
 
 
 def scrub(text: str, client: cloudflare.Cloudflare | None = None, *secrets: str) -> str:
