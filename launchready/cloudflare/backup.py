@@ -8,7 +8,13 @@ is complete or absent.
 
 Restore is idempotent: it compares before it writes, creates missing records, updates changed
 ones, deletes only with ``prune``, PATCHes differing settings, PUTs phase entrypoints whose
-rules differ and creates or updates health checks by name.
+rules differ, creates or updates health checks by name, then the notification policies by
+name (their health-check filters re-pointed at the restored checks) and re-enables DNSSEC
+when it was on at backup time. Policies are account-wide, so only this zone's are written:
+those naming its health checks or the zone are created or updated; an account-wide
+health-check alert policy is created when missing but never changed; other alerts are left
+alone. DNSSEC is never switched off by a restore (with a DS record still at the registrar
+that would take the domain off the air); a note says what to do instead.
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ from launchready.cloudflare.client import CloudflareError, api_errors
 from launchready.cloudflare.reader import (
     DNS_READ,
     find_zone,
+    read_dnssec_status,
     read_health_checks,
+    read_notification_policies,
     read_records,
     read_rulesets,
     read_settings,
@@ -44,6 +52,7 @@ from launchready.cloudflare.state import (
     DnsRecord,
     HealthCheck,
     HttpConfig,
+    NotificationPolicy,
     RulesetRule,
     Zone,
     ZoneState,
@@ -54,6 +63,11 @@ DNS_EDIT = "DNS:Edit"
 SETTINGS_EDIT = "Zone Settings:Edit"
 RULESETS_EDIT = "Zone WAF:Edit (and Transform Rules, Cache Rules, Single Redirect:Edit)"
 HEALTHCHECKS_EDIT = "Health Checks:Edit"
+NOTIFICATIONS_EDIT = "Notifications:Edit (account)"
+DNSSEC_EDIT = "DNS:Edit"
+HEALTH_ALERT = "health_check_status_notification"
+_ENABLED = frozenset({"active", "pending"})
+"""DNSSEC statuses that mean "signing is on" (pending = waiting for the DS record)."""
 FILES = ("records.zone", "records.json", "settings.json", "rulesets.json", "healthchecks.json",
          "notification_policies.json", "ROLLBACK.md")
 
@@ -196,6 +210,9 @@ class Backup:
     settings: dict[str, Any]
     rulesets: dict[str, list[RulesetRule]]
     health_checks: list[HealthCheck]
+    notification_policies: list[NotificationPolicy] = field(default_factory=list)
+    dnssec_status: str | None = None
+    """As read at backup time: ``active``, ``pending``, ``disabled``…; None when unknown."""
 
 
 def load_backup(folder: Path) -> Backup:
@@ -227,6 +244,9 @@ def load_backup(folder: Path) -> Backup:
             rulesets={phase: [RulesetRule(**rule) for rule in item["rules"]]
                       for phase, item in json.loads(texts["rulesets.json"]).items()},
             health_checks=[_health_check(item) for item in json.loads(texts["healthchecks.json"])],
+            notification_policies=[_policy(item) for item in
+                                   json.loads(texts.get("notification_policies.json", "[]"))],
+            dnssec_status=manifest.get("dnssec_status") or None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise BackupError(f"{folder}: a backup file has an unexpected shape ({exc})") from None
@@ -234,6 +254,13 @@ def load_backup(folder: Path) -> Backup:
 
 def _record(item: Mapping[str, Any]) -> DnsRecord:
     return DnsRecord(**item)
+
+
+def _policy(item: Mapping[str, Any]) -> NotificationPolicy:
+    values = dict(item)
+    for key in ("filters", "mechanisms"):
+        values[key] = {str(k): tuple(v) for k, v in (values.get(key) or {}).items()}
+    return NotificationPolicy(**values)
 
 
 def _health_check(item: Mapping[str, Any]) -> HealthCheck:
@@ -261,6 +288,8 @@ class RestoreSummary:
     deleted: list[str] = field(default_factory=list)
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What was deliberately left alone, and why."""
 
     def lines(self) -> list[str]:
         verb = "would " if self.dry_run else ""
@@ -268,6 +297,7 @@ class RestoreSummary:
         out += [f"{verb}update: {item}" for item in self.updated]
         out += [f"{verb}delete: {item}" for item in self.deleted]
         out += [f"error: {item}" for item in self.errors]
+        out += [f"note: {item}" for item in self.notes]
         out.append(f"{len(self.created)} to create, {len(self.updated)} to update, "
                    f"{len(self.deleted)} to delete, {self.unchanged} unchanged, "
                    f"{len(self.errors)} errors" if self.dry_run else
@@ -308,6 +338,8 @@ class _Restorer:
         self.settings(backup.settings)
         self.rulesets(backup.rulesets)
         self.health_checks(backup.health_checks)
+        self.notification_policies(backup)
+        self.dnssec(backup.dnssec_status)
 
     def write(self, action: str, permission: str, method: str, path: str,
               body: Mapping[str, Any] | None = None) -> bool:
@@ -422,6 +454,101 @@ class _Restorer:
                     self.summary.updated.append(f"health check {check.name}")
             else:
                 self.summary.unchanged += 1
+
+    # -- notification policies (account-scoped) -------------------------------------------
+
+    def notification_policies(self, backup: Backup) -> None:
+        source_zone = str(backup.manifest.get("zone", {}).get("id", ""))
+        old_ids = {h.id for h in backup.health_checks}
+        ours = [p for p in backup.notification_policies if _names_zone(p, old_ids, source_zone)]
+        shared = [p for p in backup.notification_policies
+                  if p not in ours and p.alert_type == HEALTH_ALERT and not p.health_check_ids]
+        untouched = len(backup.notification_policies) - len(ours) - len(shared)
+        if untouched:
+            self.summary.notes.append(
+                f"{untouched} other account notification polic{'y' if untouched == 1 else 'ies'} "
+                "in the backup concern no health check of this zone and were left alone")
+        if not ours and not shared:
+            return
+        account = self.zone.account_id
+        if not account:
+            self.summary.notes.append("notification policies not restored: the zone's account is "
+                                      "not visible to this token; recreate them from "
+                                      "notification_policies.json")
+            return
+        try:
+            live = {p.name: p for p in read_notification_policies(self.client, account)}
+            checks = read_health_checks(self.client, self.zone.id)
+        except CloudflareError as exc:
+            self.summary.errors.append(f"notification policies not restored: {exc}")
+            return
+        new_id = {h.name: h.id for h in checks}
+        moved = {old.id: new_id[old.name] for old in backup.health_checks if old.name in new_id}
+        base = f"/accounts/{account}/alerting/v3/policies"
+        for policy in [*ours, *shared]:
+            body = _policy_payload(policy, moved)
+            current = live.get(policy.name)
+            if current is None:
+                if self.write(f"create notification policy {policy.name}", NOTIFICATIONS_EDIT,
+                              "POST", base, body):
+                    self.summary.created.append(f"notification policy {policy.name}")
+            elif _policy_payload(current, {}) == body:
+                self.summary.unchanged += 1
+            elif policy in shared:
+                self.summary.notes.append(
+                    f"notification policy {policy.name} covers every health check of the "
+                    "account and differs from the backup; left as it is (restore it by hand "
+                    "from notification_policies.json if that is wanted)")
+            elif self.write(f"update notification policy {policy.name}", NOTIFICATIONS_EDIT,
+                            "PUT", f"{base}/{current.id}", body):
+                self.summary.updated.append(f"notification policy {policy.name}")
+
+    # -- DNSSEC ----------------------------------------------------------------------------
+
+    def dnssec(self, wanted: str | None) -> None:
+        if wanted is None or wanted == "unknown":
+            return
+        try:
+            live = read_dnssec_status(self.client, self.zone.id)
+        except CloudflareError as exc:
+            self.summary.errors.append(f"DNSSEC not restored: {exc}")
+            return
+        if (wanted in _ENABLED) == (live in _ENABLED):
+            self.summary.unchanged += 1
+        elif wanted in _ENABLED:
+            if self.write("enable DNSSEC", DNSSEC_EDIT, "PATCH", f"/zones/{self.zone.id}/dnssec",
+                          {"status": "active"}):
+                self.summary.updated.append("DNSSEC enabled")
+                self.summary.notes.append(
+                    "DNSSEC was re-enabled with new keys: put the zone's new DS record at the "
+                    "registrar (dashboard: DNS → Settings → DNSSEC), replacing any old one")
+        else:
+            self.summary.notes.append(
+                f"DNSSEC is {live} but was {wanted} at backup time; not switched off by restore "
+                "(with a DS record at the registrar that breaks resolution): remove the DS at "
+                "the registrar first, wait for its TTL, then disable DNSSEC in the dashboard")
+
+
+def _names_zone(policy: NotificationPolicy, health_check_ids: set[str], zone_id: str) -> bool:
+    """A policy is this zone's when it names one of its health checks or the zone itself."""
+    zones = set(policy.filters.get("zones", ())) | set(policy.filters.get("zone", ()))
+    return bool(set(policy.health_check_ids) & health_check_ids) or bool(zone_id and zone_id in zones)
+
+
+def _policy_payload(policy: NotificationPolicy, moved: Mapping[str, str]) -> dict[str, Any]:
+    """The API body; health check ids of the backup are replaced by the restored checks' ids."""
+    filters: dict[str, list[str]] = {}
+    for key, values in sorted(policy.filters.items()):
+        if key in ("health_check_id", "health_check_ids"):
+            filters[key] = sorted(moved.get(v, v) for v in values)
+        else:
+            filters[key] = list(values)
+    return {
+        "name": policy.name, "alert_type": policy.alert_type, "enabled": policy.enabled,
+        "description": policy.description, "filters": filters,
+        "mechanisms": {kind: [{"id": target} for target in targets]
+                       for kind, targets in sorted(policy.mechanisms.items())},
+    }
 
 
 def _record_payload(rec: DnsRecord) -> dict[str, Any]:

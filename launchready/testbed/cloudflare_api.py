@@ -729,6 +729,22 @@ class FakeCloudflare:
         policies[policy["id"]] = policy
         return {"id": policy["id"]}
 
+    def put_policy(self, m: re.Match[str], q: dict[str, str], body: Any) -> dict[str, Any]:
+        policies = self._account(m["account"])
+        policy = policies.get(m["policy"])
+        if policy is None:
+            raise ApiError(404, 17103, "policy not found")
+        payload = _mapping(body)
+        for key in ("name", "alert_type", "mechanisms"):
+            if not payload.get(key):
+                raise ApiError(400, 17102, f"{key} is required")
+        policy.update(name=payload["name"], alert_type=payload["alert_type"],
+                      enabled=bool(payload.get("enabled", True)),
+                      description=payload.get("description") or "",
+                      filters=payload.get("filters") or {}, mechanisms=payload["mechanisms"],
+                      modified=_now())
+        return {"id": policy["id"]}
+
     def delete_policy(self, m: re.Match[str], q: dict[str, str], body: Any) -> None:
         policies = self._account(m["account"])
         if policies.pop(m["policy"], None) is None:
@@ -827,6 +843,8 @@ _ROUTES: tuple[_Route, ...] = (
        FakeCloudflare.list_policies),
     _r("POST", r"/accounts/(?P<account>\w+)/alerting/v3/policies", "notifications:edit",
        FakeCloudflare.post_policy),
+    _r("PUT", r"/accounts/(?P<account>\w+)/alerting/v3/policies/(?P<policy>\w+)",
+       "notifications:edit", FakeCloudflare.put_policy),
     _r("DELETE", r"/accounts/(?P<account>\w+)/alerting/v3/policies/(?P<policy>\w+)",
        "notifications:edit", FakeCloudflare.delete_policy),
     _r("GET", r"/zones/{zone}/dnssec", "dns:read", FakeCloudflare.get_dnssec),

@@ -213,3 +213,76 @@ def test_rollback_runbook_renders_every_command() -> None:
     ):
         assert command in text
     assert "2026-12-04 17:15:00 UTC" in text and "it was `active`" in text
+
+
+def _alerts(fake: FakeCloudflare, zone_id: str) -> str:
+    """The zone's own alert policy (naming its health check), an account-wide one, a billing one."""
+    (check_id,) = fake.zones[zone_id].healthchecks
+    policies = fake.policies[ACCOUNT_ID]
+    policies["p2"] = {
+        "id": "p2", "name": "shop health", "alert_type": "health_check_status_notification",
+        "enabled": True, "description": "", "mechanisms": {"email": [{"id": "ops@shop.example"}]},
+        "filters": {"health_check_id": [check_id], "status": ["Unhealthy"]}}
+    policies["p3"] = {
+        "id": "p3", "name": "billing", "alert_type": "billing_usage_alert", "enabled": True,
+        "description": "", "filters": {}, "mechanisms": {"email": [{"id": "cfo@shop.example"}]}}
+    return check_id
+
+
+def _policies(fake: FakeCloudflare) -> dict[str, dict[str, Any]]:
+    return {p["name"]: p for p in fake.policies[ACCOUNT_ID].values()}
+
+
+@pytest.mark.slow
+def test_restore_brings_back_the_zones_alert_policies_and_dnssec(
+    fake: FakeCloudflare, empty: FakeCloudflare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _populate(fake)
+    _alerts(fake, ZONE_ID)
+    fake.zones[ZONE_ID].dnssec = {"status": "active"}
+    folder = _backup(fake, tmp_path, monkeypatch)
+    args = ["restore", str(folder), "--stack", "shop", "--zone-id", OTHER_ZONE,
+            "--stacks-dir", str(tmp_path / "stacks"), "--yes"]
+
+    result = _cli(args, empty, monkeypatch)
+    assert result.exit_code == 0, result.output
+    restored = _policies(empty)
+    assert sorted(restored) == ["shop health", "uptime"]  # billing is another concern's
+    (new_check,) = empty.zones[OTHER_ZONE].healthchecks
+    assert restored["shop health"]["filters"] == {"health_check_id": [new_check],
+                                                  "status": ["Unhealthy"]}
+    assert restored["shop health"]["mechanisms"] == {"email": [{"id": "ops@shop.example"}]}
+    assert empty.zones[OTHER_ZONE].dnssec["status"] == "active"
+    assert "update: DNSSEC enabled" in result.output and "new DS record" in result.output
+    assert "note: 1 other account notification policy" in result.output
+
+    writes = len([r for r in empty.log if r.method != "GET"])
+    again = _cli(args, empty, monkeypatch)
+    assert again.exit_code == 0 and "0 created, 0 updated, 0 deleted" in again.output
+    assert len([r for r in empty.log if r.method != "GET"]) == writes
+
+    # In place: the zone's policy is put back; the account-wide one is only reported.
+    by_name = _policies(fake)
+    by_name["shop health"]["enabled"] = False
+    by_name["uptime"]["enabled"] = False
+    same_zone = ["restore", str(folder), "--stack", "shop", "--stacks-dir",
+                 str(tmp_path / "stacks"), "--yes"]
+    result = _cli(same_zone, fake, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert "update: notification policy shop health" in result.output
+    assert _policies(fake)["shop health"]["enabled"] is True
+    assert _policies(fake)["uptime"]["enabled"] is False
+    assert "note: notification policy uptime covers every health check" in result.output
+
+
+def test_restore_never_switches_dnssec_off(fake: FakeCloudflare, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = seed_zone(fake)
+    folder = _backup(fake, tmp_path, monkeypatch)  # DNSSEC disabled at backup time
+    zone.dnssec = {"status": "active"}
+    result = _cli(["restore", str(folder), "--stack", "shop", "--stacks-dir",
+                   str(tmp_path / "stacks"), "--yes"], fake, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert zone.dnssec["status"] == "active"
+    assert "note: DNSSEC is active but was disabled at backup time" in result.output
+    assert not [r for r in fake.log if r.method == "PATCH" and r.path.endswith("/dnssec")]
