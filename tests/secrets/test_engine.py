@@ -118,3 +118,11 @@ def test_database_urls_with_passwords(url: str) -> None:
     findings = scan_text(f'DATABASE_URL="{url.format(v=secret)}"\n', ".env")
     expected = [("database-url-credentials", fingerprint(secret))]
     assert [(f.rule_id, f.fingerprint) for f in findings] == expected
+
+
+def test_yaml_flow_mapping_closer_is_not_part_of_the_value() -> None:
+    """``{secret_env: STRIPE_WHSEC}`` names an env var; a real password keeps its fingerprint."""
+    assert scan_text("hooks:\n  - {path: /h, secret_env: LAUNCHREADY_STRIPE_WHSEC}\n", "site.yaml") == []
+    password = rnd(24)
+    [finding] = scan_text(f"db: {{user: app, password: {password}}}\n", "site.yaml")
+    assert finding.fingerprint == fingerprint(password)
