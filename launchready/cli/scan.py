@@ -92,7 +92,7 @@ def scan_secrets(
     allow_file: Annotated[
         Path | None,
         typer.Option(
-            "--allow-file", help="[[allow]] entries (default: .launchready-secrets.toml in PATH, if any)"
+            "--allow-file", help="allow entries, TOML or YAML (default: .launchready-secrets.toml in PATH)"
         ),
     ] = None,
     baseline: Annotated[
@@ -111,7 +111,9 @@ def scan_secrets(
     Findings on a line marked `launchready: allow-secret` (or `gitleaks:allow`, `pragma: allowlist
     secret`), matched by the allow file or in the baseline are reported as allowed and do not fail.
 
-    Example: launchready scan-secrets ./dist --no-git --format json
+    Examples: launchready scan-secrets ./dist --no-git --format json;
+    launchready scan-secrets . --write-baseline .secrets-baseline.json (adopt the gate), then
+    launchready scan-secrets . --baseline .secrets-baseline.json (only new secrets fail)
     """
     if not path.exists():
         err.print(escape(f"scan-secrets: {path}: no such file or directory"), highlight=False)
