@@ -34,7 +34,7 @@ typecheck: install ## mypy (strict) over the package
 secrets-scan: install ## secret scan of the tree and git history (allowed findings: .launchready-secrets.toml)
 	$(BIN)/launchready scan-secrets .
 
-test: install lint typecheck ## lint, typecheck and the whole test suite (what CI runs)
+test: install lint typecheck secrets-scan ## lint, typecheck, secret scan and the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -q
 
 test-fast: install ## unit tests only (no local servers)
