@@ -27,10 +27,14 @@ from launchready.cloudflare.client import (
     resolve_token,
     scrub,
 )
-from launchready.cloudflare.reader import read_zone_state
-from launchready.cloudflare.state import DnsRecord
+from launchready.cloudflare.reader import (
+    read_health_checks,
+    read_notification_policies,
+    read_zone_state,
+)
+from launchready.cloudflare.state import DnsRecord, HealthCheck, NotificationPolicy, Zone
 from launchready.exitcodes import ExitCode
-from launchready.spec import Plan, SiteSpec, SpecError, load_stack
+from launchready.spec import LIMITS, Plan, SiteSpec, SpecError, load_stack
 from launchready.spec.loader import DEFAULT_STACKS_DIR
 from launchready.spec.models import normalize_domain
 
@@ -97,13 +101,14 @@ def adopt(
         records: list[DnsRecord]
         zone_plan = "free"
         rulesets = None
+        live_zone: Zone | None = None
         if zone_file is not None:
             records = _read_zone_file(zone_file, domain)
             if os.environ.get(TOKEN_ENV) and not account_id:
                 client = _client(stack, stacks_dir)
                 live = read_zone_state(client, zone_id or domain, parts={"records"})
                 records = attach_ids(records, live.records)
-                zone_id, zone_plan = live.zone.id, live.zone.plan
+                zone_id, zone_plan, live_zone = live.zone.id, live.zone.plan, live.zone
             elif not (zone_id or account_id):
                 raise _fail(f"without {TOKEN_ENV}, give --zone-id (existing zone) or --account-id "
                             "(create it)", ExitCode.USAGE)
@@ -111,10 +116,13 @@ def adopt(
             client = _client(stack, stacks_dir)
             state = read_zone_state(client, zone_id or domain, parts={"records", "rulesets"})
             records, rulesets = list(state.records), state.rulesets
-            zone_id, zone_plan = state.zone.id, state.zone.plan
+            zone_id, zone_plan, live_zone = state.zone.id, state.zone.plan, state.zone
             account_id = account_id or state.zone.account_id
+        checks, policies = ((), ()) if client is None or live_zone is None else \
+            _live_monitoring(client, live_zone, plan or zone_plan)
         adoption = adopt_zone(domain, records, zone_id=zone_id, account_id=account_id,
-                              plan=plan or zone_plan, rulesets=rulesets, stack=stack)
+                              plan=plan or zone_plan, rulesets=rulesets, stack=stack,
+                              health_checks=checks, policies=policies)
         stack_file, import_file = write_adoption(adoption, stack, stacks_dir, force=force,
                                                  import_path=out_import)
     except CloudflareError as exc:
@@ -123,6 +131,29 @@ def adopt(
         raise _fail(f"adopt: {exc}", ExitCode.USAGE, client) from None
     for line in adoption_report(adoption, stack_file, import_file, stack):
         typer.echo(line)
+
+
+def _live_monitoring(client: cloudflare.Cloudflare, zone: Zone, plan: str
+                     ) -> tuple[tuple[HealthCheck, ...], tuple[NotificationPolicy, ...]]:
+    """The zone's health checks and the account's alert policies, when the plan has checks.
+
+    A token without Health Checks:Read or Notifications:Read still adopts the records; what
+    could not be read is said on stderr.
+    """
+    if not any(name == plan and lim.health_checks for name, lim in LIMITS.items()):
+        return (), ()
+    try:
+        checks = read_health_checks(client, zone.id)
+    except CloudflareError as exc:
+        typer.echo(scrub(f"health checks not adopted: {exc}", client), err=True)
+        return (), ()
+    if not checks or not zone.account_id:
+        return checks, ()
+    try:
+        return checks, read_notification_policies(client, zone.account_id)
+    except CloudflareError as exc:
+        typer.echo(scrub(f"alert policies not read: {exc}", client), err=True)
+        return checks, ()
 
 
 def _read_zone_file(path: Path, domain: str) -> list[DnsRecord]:
@@ -138,7 +169,9 @@ def _read_zone_file(path: Path, domain: str) -> list[DnsRecord]:
 
 def adoption_report(adoption: Adoption, stack_file: Path, import_file: Path | None,
                     stack: str) -> list[str]:
-    lines = [f"wrote {stack_file} ({len(adoption.matched)} live records adopted)"]
+    lines = [f"wrote {stack_file} ({len(adoption.matched)} live records adopted"
+             + (f", {len(adoption.monitors)} health check{'s' if len(adoption.monitors) != 1 else ''}"
+                if adoption.monitors else "") + ")"]
     if import_file is not None:
         count = sum(1 for e in adoption.imports if not e.component)
         lines.append(f"wrote {import_file} ({count} resources to import)")
@@ -151,7 +184,7 @@ def adoption_report(adoption: Adoption, stack_file: Path, import_file: Path | No
             lines.append(f"  - {comments} record comments set to 'launchready: <source>'")
     if adoption.creates:
         lines.append("the first `pulumi up` will create: " + ", ".join(adoption.creates))
-    for item in adoption.unmanaged:
+    for item in [*adoption.unmanaged, *adoption.unmanaged_checks]:
         lines.append(f"not adopted (stays as it is, unmanaged): {item}")
     lines += [f"note: {w}" for w in adoption.warnings]
     if import_file is not None:

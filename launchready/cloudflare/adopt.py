@@ -5,6 +5,11 @@ spec written here, and each live record is matched to the planned record that st
 — first by identity, then by role (the apex SPF, the DMARC record, the www host…) — so the
 first ``pulumi up`` updates records in place instead of creating duplicates or replacing them.
 Whatever the first ``up`` will still change is listed, never hidden.
+
+Existing health checks (on a plan that has them) become ``monitoring.monitors`` and are
+imported under the names the program's ``Monitoring`` component gives them, read from the same
+offline plan; the alert emails come from the live health-check alert policy, which stays
+outside the stack (policies are account-scoped).
 """
 
 from __future__ import annotations
@@ -17,17 +22,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import yaml
 
-from launchready.cloudflare.state import DnsRecord, Ruleset
+from launchready.cloudflare.drift import snake
+from launchready.cloudflare.state import (
+    DnsRecord,
+    HealthCheck,
+    HttpConfig,
+    NotificationPolicy,
+    Ruleset,
+)
 from launchready.fsutil import write_atomic
-from launchready.spec import CONFIG_KEY, SiteSpec, SpecError, parse_site
+from launchready.spec import CONFIG_KEY, LIMITS, SiteSpec, SpecError, parse_site
 from launchready.spec.loader import stack_path
-from launchready.spec.models import normalize_domain
+from launchready.spec.models import Alerts, Monitor, normalize_domain
 from launchready.spec.records import HOST_TYPES, PlannedRecord, planned_records
 
 DNS_RECORD_TYPE = "cloudflare:index/dnsRecord:DnsRecord"
 RULESET_TYPE = "cloudflare:index/ruleset:Ruleset"
+HEALTHCHECK_TYPE = "cloudflare:index/healthcheck:Healthcheck"
+HEALTH_ALERT = "health_check_status_notification"
+_NOT_SLUG = re.compile(r"[^a-z0-9_-]+")
 SPEC_TYPES = frozenset({"A", "AAAA", "CNAME", "TXT", "MX", "CAA", "SRV", "NS"})
 _SPF_TERM = re.compile(r"(include|ip4|ip6):(\S+)")
 _RECORD_PROBLEM = re.compile(re.escape(CONFIG_KEY) + r"\.records\[(\d+)\]")
@@ -95,6 +111,10 @@ class Adoption:
     """Logical names of planned records with no live counterpart (created on first up)."""
     unmanaged: list[Unmanaged] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    monitors: dict[str, HealthCheck] = field(default_factory=dict)
+    """Logical name of each planned health check → the live health check it adopts."""
+    unmanaged_checks: list[str] = field(default_factory=list)
+    """Live health checks left outside the stack, each with the reason."""
 
     def import_file(self) -> dict[str, Any]:
         return {"nameTable": {}, "resources": [entry.as_json() for entry in self.imports]}
@@ -116,6 +136,8 @@ def adopt_zone(
     plan: str = "free",
     rulesets: Mapping[str, Ruleset] | None = None,
     stack: str = "adopted",
+    health_checks: Sequence[HealthCheck] = (),
+    policies: Sequence[NotificationPolicy] = (),
 ) -> Adoption:
     """Build the spec for ``records`` and match every live record to the program's names.
 
@@ -129,6 +151,10 @@ def adopt_zone(
         raise AdoptError("give the zone id (an existing Cloudflare zone) or an account id")
     site, sources, unmanaged, warnings = site_from_records(
         domain, records, zone_id=zone_id, account_id=account_id, plan=plan)
+    monitoring, by_monitor, unmanaged_checks = monitoring_from_health_checks(
+        domain, health_checks, policies, plan, warnings)
+    if monitoring is not None:
+        site["monitoring"] = monitoring
     spec = _validated(site, sources, unmanaged)
     planned = planned_records(spec)
     resources = plan_spec(spec, stack=stack)
@@ -157,10 +183,19 @@ def adopt_zone(
                 f"ruleset {resource.name}: the live {live_set.phase} entrypoint "
                 f"({len(live_set.rules)} rules) is imported; the first up replaces its rules "
                 "with the spec's")
+    monitors: dict[str, HealthCheck] = {}
+    for resource in resources:
+        live_check = by_monitor.get(str(resource.inputs.get("name", "")))
+        if resource.type != HEALTHCHECK_TYPE or live_check is None:
+            continue
+        monitors[resource.name] = live_check
+        changes += _health_check_changes(resource.name, live_check, resource.inputs)
+        if zone_id and live_check.id:
+            wanted.append((resource.name, resource.parent, f"{zone_id}/{live_check.id}"))
     imports = _with_parents(wanted, resources, {r.name: r.type for r in resources})
     return Adoption(site=site, spec=spec, imports=imports, matched=matched, changes=changes,
                     creates=sorted(names[p.key] for p in creates), unmanaged=unmanaged,
-                    warnings=warnings)
+                    warnings=warnings, monitors=monitors, unmanaged_checks=unmanaged_checks)
 
 
 def site_from_records(
@@ -197,6 +232,127 @@ def site_from_records(
         "values on the first up (canonical_host is apex); review the spec and run "
         "`pulumi preview` before `pulumi up`")
     return site, rest, unmanaged, warnings
+
+
+def monitoring_from_health_checks(
+    domain: str, checks: Sequence[HealthCheck], policies: Sequence[NotificationPolicy],
+    plan: str, warnings: list[str],
+) -> tuple[dict[str, Any] | None, dict[str, HealthCheck], list[str]]:
+    """The ``monitoring`` mapping for the live health checks the spec can express.
+
+    Returns it (None when no check is adopted), the live check behind each monitor name, and
+    the checks left unmanaged with the reason. The spec needs somewhere to alert, so the
+    emails of the live health-check alert policies covering the checks come along.
+    """
+    if not checks:
+        return None, {}, []
+    allowed = next((lim.health_checks for name, lim in LIMITS.items() if name == plan), 0)
+    if allowed == 0:
+        return None, {}, [f"health check {c.name}: the {plan} plan has no health checks"
+                          for c in checks]
+    monitors: list[dict[str, Any]] = []
+    by_name: dict[str, HealthCheck] = {}
+    unmanaged: list[str] = []
+    for check in sorted(checks, key=lambda c: (c.name, c.id)):
+        reason = _monitor_problem(check)
+        monitor = None if reason else _monitor(check, domain, set(by_name))
+        if monitor is not None:
+            try:
+                Monitor.model_validate(monitor)
+            except pydantic.ValidationError as exc:
+                reason = exc.errors()[0]["msg"]
+        if reason is None and len(monitors) >= allowed:
+            reason = f"the {plan} plan allows {allowed} health checks"
+        if reason is not None or monitor is None:
+            unmanaged.append(f"health check {check.name}: {reason}")
+            continue
+        monitors.append(monitor)
+        by_name[monitor["name"]] = check
+    if not monitors:
+        return None, {}, unmanaged
+    ids = {c.id for c in by_name.values()}
+    alerting = [p for p in policies if p.alert_type == HEALTH_ALERT and p.enabled
+                and (not p.health_check_ids or ids & set(p.health_check_ids))]
+    emails = sorted({e for p in alerting for e in p.mechanisms.get("email", ()) if _is_email(e)})
+    if not emails:
+        return None, {}, unmanaged + [
+            f"health check {c.name}: no enabled health-check alert policy with an email target "
+            "covers it, and the spec's monitors need monitoring.alerts; add alerts.emails and "
+            "the monitor by hand, then adopt again" for c in by_name.values()]
+    warnings.append(
+        f"health-check alerts: the live polic{'y' if len(alerting) == 1 else 'ies'} "
+        f"{', '.join(sorted(p.name for p in alerting))} stay{'s' if len(alerting) == 1 else ''} "
+        "outside the stack (account-scoped; the spec names no account); monitoring.alerts.emails "
+        "copied from it")
+    return {"monitors": monitors, "alerts": {"emails": emails}}, by_name, unmanaged
+
+
+def _monitor_problem(check: HealthCheck) -> str | None:
+    if check.type not in ("HTTP", "HTTPS") or check.http_config is None:
+        return f"{check.type} health checks are not in the spec (its monitors probe HTTPS)"
+    if check.http_config.method not in ("GET", "HEAD"):
+        return f"method {check.http_config.method} is not in the spec (GET or HEAD)"
+    return None
+
+
+def _monitor(check: HealthCheck, domain: str, taken: set[str]) -> dict[str, Any]:
+    http = check.http_config
+    assert http is not None  # _monitor_problem ruled it out
+    base = _NOT_SLUG.sub("-", check.name.lower()).strip("-_")[:44] or "check"
+    if not base[0].isalpha():
+        base = f"hc-{base}"[:44]
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}-{n}", n + 1
+    hosts = http.header.get("Host") or http.header.get("host") or (check.address,)
+    host = hosts[0].rstrip(".").lower()
+    monitor: dict[str, Any] = {
+        "name": name, "path": http.path or "/", "method": http.method,
+        "expected_codes": list(http.expected_codes) or ["200"],
+        "interval": min(max(check.interval, 15), 3600),
+        "timeout": min(max(check.timeout, 1), 10),
+        "retries": min(max(check.retries, 0), 5),
+    }
+    if host != domain:
+        monitor["host"] = host
+    if http.expected_body:
+        monitor["expected_body"] = http.expected_body
+    return monitor
+
+
+def _is_email(value: str) -> bool:
+    try:
+        Alerts.model_validate({"emails": [value]})
+    except pydantic.ValidationError:
+        return False
+    return True
+
+
+def _health_check_changes(name: str, live: HealthCheck, inputs: Mapping[str, Any]) -> list[Change]:
+    """Fields of an adopted health check that the first ``up`` sets to the spec's values."""
+    planned = snake(dict(inputs))
+    http = live.http_config or HttpConfig()
+    current: dict[str, Any] = {
+        "name": live.name, "description": live.description, "address": live.address,
+        "type": live.type, "interval": live.interval, "timeout": live.timeout,
+        "retries": live.retries,
+        "http_config": {"path": http.path, "method": http.method,
+                        "expected_codes": list(http.expected_codes),
+                        "expected_body": http.expected_body,
+                        "header": {k: list(v) for k, v in http.header.items()},
+                        "follow_redirects": http.follow_redirects,
+                        "allow_insecure": http.allow_insecure},
+    }
+    changes = []
+    for key, value in planned.items():
+        if key == "zone_id" or key not in current:
+            continue
+        if key == "http_config" and isinstance(value, Mapping):
+            changes += [Change(name, f"http_config.{sub}", current[key].get(sub), wanted)
+                        for sub, wanted in value.items() if current[key].get(sub) != wanted]
+        elif current[key] != value:
+            changes.append(Change(name, key, current[key], value))
+    return changes
 
 
 def _origin(domain: str, records: list[DnsRecord],

@@ -247,3 +247,83 @@ def test_parse_bind_keeps_proxied_comments_and_skips_soa_ns() -> None:
         (DOMAIN, "TXT", "v=spf1 -all", False, "", None),
     ]
     assert skipped == [f"{DOMAIN} HINFO: type not managed by launchready"]
+
+
+HEALTHCHECK = "cloudflare:index/healthcheck:Healthcheck"
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_adopt_brings_health_checks_into_the_spec_and_the_import_file(
+        fake: FakeCloudflare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = seed_zone(fake)
+    home = fake.add_health_check(zone.id, name="Home_Page", address=DOMAIN, type="HTTPS",
+                                 interval=120, description="made by hand",
+                                 http_config={"path": "/health", "expected_codes": ["200", "3xx"]})
+    api = fake.add_health_check(zone.id, name="api", address=f"api.{DOMAIN}", type="HTTPS",
+                                http_config={"path": "/ready", "method": "HEAD"})
+    fake.add_health_check(zone.id, name="db", address="192.0.2.50", type="TCP",
+                          tcp_config={"port": 5432})
+    from .conftest import ACCOUNT_ID
+    fake.policies[ACCOUNT_ID]["p1"] = {
+        "id": "p1", "name": "site down", "alert_type": "health_check_status_notification",
+        "enabled": True, "description": "", "filters": {"health_check_id": [home["id"]]},
+        "mechanisms": {"email": [{"id": "oncall@shop.example"}]}}
+
+    result = _run(["adopt", DOMAIN, "--stack", "shop", "--stacks-dir", str(tmp_path)], fake,
+                  monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert "18 live records adopted, 2 health checks" in result.output
+    assert "not adopted (stays as it is, unmanaged): health check db: TCP health checks" \
+        in result.output
+    assert "site down stays outside the stack" in result.output
+
+    spec = load_stack("shop", tmp_path)
+    monitors = {m.name: m for m in spec.monitoring.monitors}
+    assert sorted(monitors) == ["api", "home_page"]
+    assert monitors["home_page"].path == "/health" and monitors["home_page"].host is None
+    assert monitors["home_page"].expected_codes == ["200", "3xx"]
+    assert monitors["home_page"].interval == 120
+    assert monitors["api"].host == f"api.{DOMAIN}" and monitors["api"].method == "HEAD"
+    assert spec.monitoring.alerts.emails == ["oncall@shop.example"]
+
+    planned = {r.inputs["name"]: r for r in plan_stack("shop", tmp_path) if r.type == HEALTHCHECK}
+    imports = json.loads((tmp_path / "shop.import.json").read_text())["resources"]
+    checks = {e["name"]: e for e in imports if e["type"] == HEALTHCHECK}
+    components = {e["name"] for e in imports if e.get("component")}
+    assert sorted(checks) == sorted(r.name for r in planned.values())
+    for monitor, live_id in (("home_page", home["id"]), ("api", api["id"])):
+        entry = checks[planned[monitor].name]
+        assert entry["id"] == f"{ZONE_ID}/{live_id}"
+        assert entry["parent"] == planned[monitor].parent and entry["parent"] in components
+    assert "name 'Home_Page' → 'home_page'" in result.output
+    assert "description 'made by hand' →" in result.output
+    _assert_round_trip(fake, tmp_path, tmp_path / "shop.import.json")
+
+
+def test_health_checks_the_spec_cannot_hold_stay_unmanaged() -> None:
+    from launchready.cloudflare.adopt import monitoring_from_health_checks
+    from launchready.cloudflare.state import HealthCheck, HttpConfig, NotificationPolicy
+
+    check = HealthCheck("c1", "home", DOMAIN, "HTTPS", http_config=HttpConfig(path="/"))
+    policy = NotificationPolicy("p", "alerts", "health_check_status_notification",
+                                mechanisms={"email": ("ops@shop.example",)})
+    warnings: list[str] = []
+    monitoring, by_name, unmanaged = monitoring_from_health_checks(
+        DOMAIN, [check], [policy], "free", warnings)
+    assert monitoring is None and by_name == {}
+    assert unmanaged == ["health check home: the free plan has no health checks"]
+
+    monitoring, _, unmanaged = monitoring_from_health_checks(DOMAIN, [check], [], "pro", warnings)
+    assert monitoring is None and "no enabled health-check alert policy" in unmanaged[0]
+
+    eleven = [HealthCheck(f"c{i}", f"check{i:02d}", DOMAIN, "HTTPS", http_config=HttpConfig())
+              for i in range(11)]
+    monitoring, by_name, unmanaged = monitoring_from_health_checks(
+        DOMAIN, eleven, [policy], "pro", warnings)
+    assert monitoring is not None and len(monitoring["monitors"]) == 10
+    assert unmanaged == ["health check check10: the pro plan allows 10 health checks"]
+
+    post = HealthCheck("c2", "post", DOMAIN, "HTTPS", http_config=HttpConfig(method="POST"))
+    _, _, unmanaged = monitoring_from_health_checks(DOMAIN, [post], [policy], "pro", warnings)
+    assert unmanaged == ["health check post: method POST is not in the spec (GET or HEAD)"]
