@@ -24,6 +24,7 @@ from launchready.probes.ssrf import probe_ssrf
 from launchready.probes.webhooks import probe_webhooks
 from launchready.spec.app import AppSpec
 from launchready.spec.models import SiteSpec
+from launchready.verify.dnsclient import Lookup
 from launchready.verify.http import AddressBook, PinnedAdapter, ResolveOverride
 from launchready.verify.model import CheckResult, Status
 from launchready.verify.resolver import DnsClient, Nameserver
@@ -52,6 +53,8 @@ class ProbeOptions:
     Host and the certificate check keep the target's name)."""
     nameservers: tuple[Nameserver, ...] = ()
     """``--nameserver``: resolve the target through these instead of the system resolvers."""
+    lookup: Lookup | None = None
+    """A resolver to share (verify passes its run's cached client); wins over ``nameservers``."""
     ca_bundle: str | None = None
     """PEM file of extra trusted roots (a staging edge or a local testbed with a private CA)."""
     ssrf_canary: SsrfCanary | None = None
@@ -60,7 +63,9 @@ class ProbeOptions:
 
 def probe_session(options: ProbeOptions) -> requests.Session:
     """A session that connects where verify would: the same ``PinnedAdapter`` and address rules."""
-    lookup = DnsClient(options.nameservers, timeout=options.timeout) if options.nameservers else None
+    lookup = options.lookup
+    if lookup is None and options.nameservers:
+        lookup = DnsClient(options.nameservers, timeout=options.timeout)
     adapter = PinnedAdapter(AddressBook(lookup, options.overrides))
     session = requests.Session()
     session.mount("http://", adapter)

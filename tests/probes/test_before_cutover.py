@@ -22,9 +22,11 @@ from launchready.probes import ProbeOptions, SsrfCanary, run_app_probes
 from launchready.probes.http import ProbeClient
 from launchready.probes.runner import probe_session
 from launchready.testbed.dns_server import DnsServer
+from launchready.verify.dnsclient import DnsAnswer, Rcode
 from launchready.verify.http import ResolveOverride, parse_connect_to
 from launchready.verify.model import Status
 from launchready.verify.resolver import parse_nameserver
+from launchready.verify.runner import VerifyOptions, run_verify, stack_target
 from tests.apps import hardened
 from tests.apps.common import CANARIES, ENV, SSRF_CANARY, CanaryListener, serve
 from tests.probes.conftest import assert_no_canary, site
@@ -103,6 +105,28 @@ def test_run_app_probes_reach_the_vulnerable_app_over_http(
     results = run_app_probes(site(f"http://{HOST}"), options)
     assert_no_canary(results)
     assert statuses(results) == dict.fromkeys(("app.auth", "app.object_access", "app.ssrf"), Status.FAIL)
+
+
+class _OneName:
+    """An in-process resolver that knows HOST only, and counts the questions."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+    def query(self, name: str, rdtype: str) -> DnsAnswer:
+        self.asked.append((name, rdtype))
+        records = ("127.0.0.1",) if (name, rdtype) == (HOST, "A") else ()
+        return DnsAnswer(name, rdtype, Rcode.NOERROR if records else Rcode.NXDOMAIN, records)
+
+
+def test_verify_shares_its_resolver_with_the_app_probes(tmp_path: Path, hardened_url: str) -> None:
+    lookup = _OneName()
+    target = stack_target("client", write_stack(tmp_path, f"http://{HOST}:{port_of(hardened_url)}"))
+    options = VerifyOptions(only=("app.auth",), timeout=3)
+    report = run_verify([target], options, lookup=lookup)
+    [auth] = report.domains[0].results
+    assert auth.status is Status.PASS, auth.summary
+    assert (HOST, "A") in lookup.asked
 
 
 def test_nameserver_resolves_the_target(hardened_url: str) -> None:
