@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from launchready.exitcodes import ExitCode
-from launchready.probes import ProbeOptions, plan_app_probes, run_app_probes
+from launchready.probes import ProbeOptions, SsrfCanary, plan_app_probes, run_app_probes
 from launchready.probes.http import RequestRecord
 from launchready.probes.runner import DEFAULT_BUDGET, base_url_for
 from launchready.spec.loader import DEFAULT_STACKS_DIR, SpecError, load_stack
@@ -30,6 +31,7 @@ from launchready.verify.resolver import parse_nameserver
 from launchready.verify.runner import DomainReport, VerifyReport
 
 T = TypeVar("T")
+SSRF_CANARY_ENV = "LAUNCHREADY_SSRF_CANARY"
 
 
 class Format(StrEnum):
@@ -59,6 +61,17 @@ def _parse_all(values: list[str] | None, parse: Callable[[str], T]) -> list[T]:
     return out
 
 
+def _ssrf_canary(url: str) -> SsrfCanary:
+    """The canary text comes from the environment, so it stays out of shell history and logs."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        raise _usage("--ssrf-canary: expected http(s)://host[:port]/path, with no user:password@")
+    text = os.environ.get(SSRF_CANARY_ENV, "").strip()
+    if len(text) < 8:
+        raise _usage(f"--ssrf-canary needs ${SSRF_CANARY_ENV}: the text that URL serves (8+ characters)")
+    return SsrfCanary(url, text)
+
+
 def probe(
     stack: Annotated[str, typer.Option("--stack", "-s", help="the stack whose app section to probe")],
     stacks_dir: Annotated[Path, typer.Option(help="directory of Pulumi.<stack>.yaml")] = DEFAULT_STACKS_DIR,
@@ -80,9 +93,12 @@ def probe(
     connect_to: Annotated[list[str] | None, typer.Option(
         help="HOST:PORT:ADDR:PORT2 - like --resolve, to another port too (like curl)")] = None,
     ca_bundle: Annotated[Path | None, typer.Option(help="PEM file of trusted roots (private CAs)")] = None,
+    ssrf_canary: Annotated[str | None, typer.Option(
+        help=f"a URL only the app's network can reach, serving the text in ${SSRF_CANARY_ENV}; "
+        "the SSRF probe plants it and fails the tool if that text comes back")] = None,
 ) -> None:
     """Probe the app: auth, object/function access, CORS, webhooks, input validation, prompt
-    injection, exposed secrets (and rate limits with --probe-rate-limits).
+    injection, SSRF on tool endpoints, exposed secrets (and rate limits with --probe-rate-limits).
 
     Tokens and signing secrets come from the environment variables the spec names.
     Exit codes: 0 no required check failed, 1 a required check failed, 2 usage or stack-file
@@ -99,6 +115,7 @@ def probe(
         raise _usage(f"--ca-bundle {ca_bundle}: no such file")
     nameservers = _parse_all(nameserver, parse_nameserver)
     overrides = _parse_all(resolve, parse_resolve) + _parse_all(connect_to, parse_connect_to)
+    canary = _ssrf_canary(ssrf_canary) if ssrf_canary is not None else None
     for prefix in only or []:
         if not prefix.startswith("app") or not catalogue.select([prefix]):
             raise _usage(f"no app check id starts with {prefix!r}; see `launchready checks`")
@@ -111,7 +128,7 @@ def probe(
     options = ProbeOptions(
         base_url=base_url, probe_rate_limits=probe_rate_limits, budget=budget, timeout=timeout,
         only=tuple(only or ()), overrides=tuple(overrides), nameservers=tuple(nameservers),
-        ca_bundle=str(ca_bundle) if ca_bundle else None,
+        ca_bundle=str(ca_bundle) if ca_bundle else None, ssrf_canary=canary,
     )  # fmt: skip
     target = base_url_for(spec, options)
     parts = urlsplit(target)

@@ -253,3 +253,24 @@ def test_verify_sends_the_app_probes_through_connect_to(
         assert checks[check] == expected, (check, checks)
     assert outcome.exit_code == (1 if expected == "fail" else 0)
     no_canary(outcome.stdout)
+
+
+def test_cli_ssrf_canary_comes_from_the_environment(
+    env: None, tmp_path: Path, vulnerable_url: str, ssrf_canary: CanaryListener,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stacks = str(write_stack(tmp_path, f"http://{HOST}"))
+    args = ["probe", "--stack", "client", "--stacks-dir", stacks, "--format", "json", "--timeout", "3",
+            "--connect-to", f"{HOST}:80:127.0.0.1:{port_of(vulnerable_url)}", "--only", "app.ssrf",
+            "--ssrf-canary", ssrf_canary.url]
+    missing = runner.invoke(app, args)
+    assert missing.exit_code == 2 and "LAUNCHREADY_SSRF_CANARY" in missing.stderr
+    monkeypatch.setenv("LAUNCHREADY_SSRF_CANARY", SSRF_CANARY)
+    hits = ssrf_canary.hits
+    outcome = runner.invoke(app, args)
+    assert outcome.exit_code == 1, outcome.stdout + outcome.stderr
+    assert checks_of(outcome.stdout) == {"app.ssrf": "fail"}
+    assert ssrf_canary.hits > hits and "the SSRF canary" in outcome.stdout
+    no_canary(outcome.stdout + outcome.stderr)
+    bad = runner.invoke(app, [*args[:-1], "ftp://127.0.0.1/x"])
+    assert bad.exit_code == 2 and "--ssrf-canary" in bad.stderr
