@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -15,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from launchready.cloudflare.client import TOKEN_ENV, CloudflareError, resolve_token
 from launchready.exitcodes import ExitCode
 from launchready.fsutil import write_atomic
 from launchready.spec.loader import DEFAULT_STACKS_DIR, SpecError
@@ -122,12 +124,16 @@ def verify(
             raise _usage(exc.render()) from None
     nameservers = _parse_all(nameserver, parse_nameserver)
     overrides = _parse_all(resolve, parse_resolve) + _parse_all(connect_to, parse_connect_to)
+    env_token = os.environ.get(TOKEN_ENV) or None
+    wants_cloudflare = any(c.id.startswith("cloudflare.") for c in catalogue.select(only, skip))
+    stack_tokens = (_stack_tokens(stack or [], stacks_dir)
+                    if wants_cloudflare and not env_token else {})
     options = VerifyOptions(
         nameservers=tuple(nameservers), overrides=tuple(overrides),
         ca_bundle=str(ca_bundle) if ca_bundle else None,
         only=tuple(only or ()), skip=tuple(skip or ()), timeout=timeout, deadline=deadline,
         concurrency=concurrency, probe_rate_limits=probe_rate_limits,
-        cloudflare_token=os.environ.get("CLOUDFLARE_API_TOKEN") or None,
+        cloudflare_token=env_token, stack_tokens=stack_tokens,
         backups_dir=backups_dir, backup_max_age_days=backup_max_age_days,
     )
     try:
@@ -145,6 +151,24 @@ def verify(
     else:
         sys.stdout.write(render(report, fmt.value))
     raise typer.Exit(int(report.exit_code))
+
+
+def _stack_tokens(stacks: list[str], stacks_dir: Path) -> dict[str, str]:
+    """Each stack's ``cloudflare:apiToken`` secret, when the pulumi CLI is there to read it.
+
+    Without pulumi the cloudflare.* checks are skipped with their usual reason; a stack whose
+    secret cannot be read gets a (token-free) note on stderr and is skipped the same way.
+    """
+    if shutil.which("pulumi") is None:
+        return {}
+    tokens: dict[str, str] = {}
+    for name in dict.fromkeys(stacks):
+        try:
+            tokens[name] = resolve_token(name, stacks_dir)
+        except CloudflareError as exc:
+            Console(stderr=True).print(f"note: cloudflare.* checks of stack {name} skipped: {exc}",
+                                       highlight=False, markup=False)
+    return tokens
 
 
 def _run_with_progress(targets: list[Target], options: VerifyOptions) -> VerifyReport:

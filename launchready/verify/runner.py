@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +55,8 @@ class VerifyOptions:
     concurrency: int = 16
     probe_rate_limits: bool = False
     cloudflare_token: str | None = field(default=None, repr=False)
+    stack_tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Per stack, the token read from its ``cloudflare:apiToken`` secret (no env token)."""
     max_body: int = DEFAULT_MAX_BODY
     backups_dir: Path = Path("backups")
     """Where ``launchready backup`` wrote each stack's folders (``<dir>/<stack>/<stamp>``)."""
@@ -214,7 +216,7 @@ def _verify_one(target: Target, index: int, total: int, ids: list[str], options:
     if any(i.startswith("app.") for i in ids):
         jobs["app."] = lambda: app_results(expect, options, collector.lookup)
     if any(i.startswith("cloudflare.") for i in ids):
-        jobs["cloudflare."] = lambda: cloudflare_results(expect, options)
+        jobs["cloudflare."] = lambda: cloudflare_results(expect, options, target.stack)
     if any(i.startswith("backup.") for i in ids):
         jobs["backup."] = lambda: checks_backup.backup_results(
             target.stack, expect.domain, options.backups_dir, dt.datetime.now(dt.UTC),
@@ -266,7 +268,8 @@ def _why_not_run(check_id: str, expect: Expectation, options: VerifyOptions) -> 
         if check_id == "app.rate_limit" and not options.probe_rate_limits:
             return "bursts are sent only with --probe-rate-limits"
     if check_id.startswith("cloudflare.") and not options.cloudflare_token:
-        return "needs a Cloudflare API token (CLOUDFLARE_API_TOKEN) and --stack"
+        return ("needs a Cloudflare API token (CLOUDFLARE_API_TOKEN or the stack's "
+                "cloudflare:apiToken secret) and --stack")
     if check_id.startswith("backup.") and expect.spec is None:
         return "needs --stack (backups are per stack)"
     return "not available in this build"
@@ -332,13 +335,15 @@ def app_results(expect: Expectation, options: VerifyOptions, lookup: Lookup | No
     return run_app_probes(expect.spec, probe_options)
 
 
-def cloudflare_results(expect: Expectation, options: VerifyOptions) -> list[CheckResult]:
+def cloudflare_results(expect: Expectation, options: VerifyOptions, stack: str | None = None
+                       ) -> list[CheckResult]:
     """cloudflare.* read the live zone through the API (a token) and compare it with the spec."""
-    if expect.spec is None or not options.cloudflare_token:
+    token = options.cloudflare_token or options.stack_tokens.get(stack or "")
+    if expect.spec is None or not token:
         return []
     spec = expect.spec
     try:
-        client = make_client(options.cloudflare_token, timeout=options.timeout)
+        client = make_client(token, timeout=options.timeout)
         state = read_zone_state(client, spec.zone.zone_id or spec.domain,
                                 parts={"healthchecks", "notifications"})
     except CloudflareError as exc:  # messages are token-free by construction (cloudflare.client)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -110,3 +111,28 @@ def test_the_environment_wins_and_pulumi_is_not_run(project: Path,
     monkeypatch.delenv("CLOUDFLARE_API_TOKEN")
     assert resolve_token("shop", project / "stacks") == "from-pulumi"
     assert os.environ.get("CLOUDFLARE_API_TOKEN") is None  # read, not exported
+
+
+@pytest.mark.integration
+def test_verify_reads_each_stacks_secret_for_the_cloudflare_checks(
+        project: Path, fake: FakeCloudflare, monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = seed_zone(fake)
+    fake.add_health_check(zone.id, name="home", address="shop.example", type="HTTPS",
+                          http_config={"path": "/health"})
+    stack = STACK + ("    monitoring:\n      monitors: [{name: home, path: /health}]\n"
+                     "      alerts: {emails: [ops@shop.example]}\n")
+    (project / "stacks" / "Pulumi.shop.yaml").write_text(stack)
+    (project / "stacks" / "Pulumi.other.yaml").write_text(stack)
+    fake_pulumi(project / "bin", f'case "$*" in *"--stack shop"*) echo "{CANARY}";; '
+                                 '*) echo "error: no value for cloudflare:apiToken" >&2; exit 1;; esac')
+    monkeypatch.setenv("CLOUDFLARE_BASE_URL", fake.base_url)
+    result = CliRunner().invoke(app, ["verify", "--stack", "shop", "--stack", "other", "--only",
+                                      "cloudflare.", "--format", "json", "--stacks-dir",
+                                      str(project / "stacks")])
+    assert CANARY not in result.output
+    assert "note: cloudflare.* checks of stack other skipped" in result.stderr
+    shop, other = (json.loads(result.stdout)["domains"])
+    by_id = {c["id"]: c for c in shop["checks"]}
+    assert by_id["cloudflare.healthchecks"]["status"] == "pass"  # read with the shop secret
+    assert {c["status"] for c in other["checks"]} == {"skipped"}
+    assert "cloudflare:apiToken secret" in other["checks"][0]["summary"]
