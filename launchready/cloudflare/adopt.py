@@ -255,7 +255,8 @@ def monitoring_from_health_checks(
     unmanaged: list[str] = []
     for check in sorted(checks, key=lambda c: (c.name, c.id)):
         reason = _monitor_problem(check)
-        monitor = None if reason else _monitor(check, domain, set(by_name))
+        monitor = None if reason or check.http_config is None else \
+            _monitor(check, check.http_config, domain, set(by_name))
         if monitor is not None:
             try:
                 Monitor.model_validate(monitor)
@@ -295,9 +296,7 @@ def _monitor_problem(check: HealthCheck) -> str | None:
     return None
 
 
-def _monitor(check: HealthCheck, domain: str, taken: set[str]) -> dict[str, Any]:
-    http = check.http_config
-    assert http is not None  # _monitor_problem ruled it out
+def _monitor(check: HealthCheck, http: HttpConfig, domain: str, taken: set[str]) -> dict[str, Any]:
     base = _NOT_SLUG.sub("-", check.name.lower()).strip("-_")[:44] or "check"
     if not base[0].isalpha():
         base = f"hc-{base}"[:44]
