@@ -23,10 +23,10 @@ NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 STACK = """config:
   launchready:site:
     domain: shop.example
-    zone: {zone_id: %s}
+    zone: {zone_id: ZONE}
     plan: business
     origin: {addresses: [192.0.2.10]}
-""" % ZONE_ID
+""".replace("ZONE", ZONE_ID)
 
 
 def write_backup(root: Path, stack: str, created: datetime, *, zone: str = "shop.example",
