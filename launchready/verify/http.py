@@ -15,7 +15,6 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +24,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, InsecureRequestWarning, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
 from launchready.verify.dnsclient import Lookup
@@ -191,14 +190,12 @@ class HttpClient:
         session.mount("https://", adapter)
         started = time.monotonic()
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", InsecureRequestWarning)
-                response = session.request(
-                    method, url, allow_redirects=False, stream=True,
-                    timeout=(self.timeout, self.timeout),
-                    verify=(self.ca_bundle or True) if verify else False,
-                    headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.8"},
-                )
+            response = session.request(
+                method, url, allow_redirects=False, stream=True,
+                timeout=(self.timeout, self.timeout),
+                verify=(self.ca_bundle or True) if verify else False,
+                headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.8"},
+            )
             try:
                 elapsed_ms = (time.monotonic() - started) * 1000
                 headers = tuple((str(k), str(v)) for k, v in response.raw.headers.items())
@@ -314,6 +311,14 @@ class PinnedAdapter(HTTPAdapter):
 
         class _HttpsPool(HTTPSConnectionPool):
             ConnectionCls = _Https
+
+            def _validate_conn(self, conn: Any) -> None:
+                # urllib3 warns on every unverified request; ours are deliberate (headers are
+                # still judged behind a bad certificate) and recorded as tls_verified=False.
+                # A per-request catch_warnings() would mutate process-wide state per thread.
+                HTTPConnectionPool._validate_conn(self, conn)
+                if conn.is_closed:
+                    conn.connect()
 
         self.poolmanager.pool_classes_by_scheme = {"http": _HttpPool, "https": _HttpsPool}
 
