@@ -155,8 +155,11 @@ def _environment() -> Environment:
 def _context(report: VerifyReport) -> dict[str, Any]:
     domains = []
     for domain in report.domains:
-        rows = [{"category": category.value, "status": category_status(results).value,
-                 "results": results} for category, results in by_category(domain.results)]
+        # Every scorecard row, in the checklist's order: a row this run did not check is shown
+        # as such, so a handover never reads as complete when it is not.
+        groups = dict(by_category(domain.results))
+        rows = [{"category": category.value, "status": category_status(groups.get(category, [])).value,
+                 "results": groups.get(category, [])} for category in Category]
         domains.append({"report": domain, "rows": rows, "summary": domain.summary(),
                         "to_fix": [r for r in domain.results if r.status in (Status.FAIL, Status.WARN)],
                         "backup": _backup_context(domain.results)})

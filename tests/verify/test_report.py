@@ -86,3 +86,21 @@ def test_handover_reports_carry_scorecard_fixes_date_and_target() -> None:
 def test_clean_escapes_control_characters() -> None:
     assert clean("a\x1b[0mb\r\n") == "a\\x1b[0mb\\r\\n"
     assert clean("straße ✓") == "straße ✓"
+
+
+def test_handover_lists_every_scorecard_row_and_says_which_were_not_checked() -> None:
+    from launchready.verify.model import Category
+
+    for fmt in ("markdown", "html"):
+        text = render(sample(), fmt)
+        for category in Category:
+            assert category.value in text, (fmt, category)
+        # CORS had no check in this run: the handover must say so rather than omit the row.
+        end = "</tr>" if fmt == "html" else "\n"
+
+        def row(name: str, text: str = text, end: str = end) -> str:
+            start = text.index(name)
+            return text[start:text.index(end, start)]
+
+        assert "not checked in this run" in row(Category.CORS.value), fmt
+        assert "not checked" not in row(Category.DNS.value), fmt
