@@ -42,6 +42,7 @@ test-fast: install ## unit tests only (no local servers)
 
 bench: install ## benchmarks (by hand; figures go in the README)
 	$(BIN)/python bench/verify_bench.py
+	$(BIN)/python -m bench.secrets_bench 50
 
 clean: ## remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

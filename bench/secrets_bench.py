@@ -1,6 +1,6 @@
 """Throughput of scan_path and scan_logs on ~50 MB of synthetic input (run by hand, not collected).
 
-python -m tests.secrets.bench_scan [MB]
+python -m bench.secrets_bench [MB]   (from the repository root)
 """
 
 from __future__ import annotations
