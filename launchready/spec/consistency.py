@@ -25,7 +25,8 @@ _REGEX_OPERATOR = re.compile(r"\s(matches|~)\s")
 
 def consistency_problems(spec: SiteSpec) -> list[Problem]:
     problems: list[Problem] = []
-    for rule in (_records, _record_shapes, _hsts, _firewall_limits, _rate_limits, _monitoring_limits):
+    for rule in (_records, _record_shapes, _hsts, _mta_sts, _firewall_limits, _rate_limits,
+                 _monitoring_limits):
         problems.extend(rule(spec))
     return problems
 
@@ -103,6 +104,15 @@ def _hsts(spec: SiteSpec) -> Iterator[Problem]:
     if hsts.preload and (not hsts.include_subdomains or hsts.max_age < 31536000):
         yield ("tls", "hsts", "preload"), (
             "the HSTS preload list requires include_subdomains: true and max_age >= 31536000"
+        )
+
+
+def _mta_sts(spec: SiteSpec) -> Iterator[Problem]:
+    # RFC 8461 §3.2: a policy names at least one MX; without one, senders reject it as invalid.
+    if spec.email.mta_sts and not any(mx.host != "." for mx in spec.email.mx):
+        yield ("email", "mta_sts"), (
+            "MTA-STS needs at least one MX host in email.mx (its policy lists them); "
+            "add the MX hosts or remove mta_sts"
         )
 
 
