@@ -40,6 +40,10 @@ Endpoint = tuple[str, int]
 AddressFor = Callable[[str, int], "Endpoint | None"]
 
 
+class ResolveFailed(Exception):
+    """The name's A/AAAA lookups failed (timeout, SERVFAIL): unknown, unlike a name with no address."""
+
+
 @dataclass(frozen=True, slots=True)
 class ResolveOverride:
     """Connections to ``host:port`` go to ``address`` (and ``connect_port``, default the same port)."""
@@ -96,7 +100,8 @@ class AddressBook:
         self.overrides: dict[tuple[str, int], Endpoint] = {(o.host, o.port): o.endpoint for o in overrides}
 
     def __call__(self, host: str, port: int) -> Endpoint | None:
-        """None when the name does not resolve (no A/AAAA record)."""
+        """None when the name does not resolve (no A/AAAA record); ``ResolveFailed`` when the
+        lookups themselves failed, so a DNS outage is never mistaken for an unserved name."""
         host = host.strip("[]").lower().rstrip(".")
         if (host, port) in self.overrides:
             return self.overrides[(host, port)]
@@ -108,10 +113,15 @@ class AddressBook:
             return (host, port)
         if self.lookup is None:
             return (host, port)  # leave it to the system resolver
+        failures = []
         for rdtype in ("A", "AAAA"):
             answer = self.lookup.query(host, rdtype)
             if answer.records:
                 return (answer.records[0], port)
+            if not answer.ok:
+                failures.append(f"{rdtype}: {answer.error or answer.rcode.name}")
+        if failures:
+            raise ResolveFailed(f"could not resolve {host} ({'; '.join(failures)})")
         return None
 
 
@@ -179,7 +189,10 @@ class HttpClient:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return HttpExchange(url, error=f"not an http(s) URL: {url!r}")
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        endpoint = self.address_for(parts.hostname, port)
+        try:
+            endpoint = self.address_for(parts.hostname, port)
+        except ResolveFailed as exc:
+            return HttpExchange(url, error=str(exc))
         if endpoint is None:
             return HttpExchange(url, error=f"{parts.hostname} does not resolve (no A/AAAA record)")
         address = _show(endpoint)
@@ -264,7 +277,10 @@ def _show(endpoint: Endpoint) -> str:
 
 
 def _connect(conn: HTTPConnection, address_for: AddressFor) -> socket.socket:
-    endpoint = address_for(conn.host, conn.port or 80)
+    try:
+        endpoint = address_for(conn.host, conn.port or 80)
+    except ResolveFailed as exc:
+        raise NewConnectionError(conn, str(exc)) from None
     if endpoint is None:
         raise NewConnectionError(conn, f"{conn.host} does not resolve (no A/AAAA record)")
     try:

@@ -11,6 +11,7 @@ import pytest
 
 from launchready.testbed.ca import LocalCA
 from launchready.testbed.web import Route, SilentServer, Site, WebServer
+from launchready.verify.dnsclient import DnsAnswer, Rcode
 from launchready.verify.http import HttpClient, ResolveOverride, parse_connect_to, parse_resolve
 
 
@@ -135,3 +136,18 @@ def test_invalid_header_bytes_and_garbage_are_clear_results(raw_server: tuple[in
     answers.append(b"HTTP/1.1 301 Moved\r\nLocation: javascript:alert(1)\r\nContent-Length: 0\r\n\r\n")
     chain = client.follow("http://site.test/")
     assert chain.stop == "redirect to a non-HTTP scheme (javascript:)"
+
+
+class _Dns:
+    def __init__(self, rcode: Rcode) -> None:
+        self.rcode = rcode
+
+    def query(self, name: str, rdtype: str) -> DnsAnswer:
+        return DnsAnswer(name, rdtype, self.rcode, error="boom" if self.rcode is Rcode.SERVFAIL else None)
+
+
+def test_a_failed_lookup_is_not_reported_as_an_unresolvable_name() -> None:
+    failed = HttpClient(_Dns(Rcode.SERVFAIL), timeout=1).fetch("https://site.test/")
+    assert failed.error == "could not resolve site.test (A: boom; AAAA: boom)"
+    missing = HttpClient(_Dns(Rcode.NXDOMAIN), timeout=1).fetch("https://site.test/")
+    assert missing.error is not None and "does not resolve" in missing.error

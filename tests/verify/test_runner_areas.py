@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from launchready.testbed.cloudflare_api import FakeCloudflare
+from launchready.verify.dnsclient import DnsAnswer, Rcode
 from launchready.verify.model import Status
 from launchready.verify.report import render
 from launchready.verify.runner import Target, VerifyOptions, domain_target, run_verify
@@ -49,3 +50,20 @@ def test_checks_that_cannot_run_say_why() -> None:
     assert reasons["app.auth"] == "needs --stack with an app section"
     assert "CLOUDFLARE_API_TOKEN" in reasons["cloudflare.healthchecks"]
     assert report.exit_code == 3  # nothing was observed
+
+
+class _DeadDns:
+    """Every lookup times out: the name server is unreachable."""
+
+    def query(self, name: str, rdtype: str) -> DnsAnswer:
+        return DnsAnswer(name, rdtype, Rcode.TIMEOUT, error="no answer within 1s")
+
+
+def test_an_unreachable_name_server_is_could_not_run_not_a_pass() -> None:
+    report = run_verify([domain_target("good.test")],
+                        VerifyOptions(only=("dns.", "http."), timeout=1.0), lookup=_DeadDns())
+    results = {r.id: r for r in report.domains[0].results}
+    canonical = results["http.canonical_redirect"]
+    assert canonical.status is Status.ERROR, canonical.summary
+    assert "could not resolve" in canonical.summary
+    assert report.exit_code == 3
