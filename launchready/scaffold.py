@@ -11,7 +11,8 @@ from typing import Any
 import jinja2
 import yaml
 
-from launchready.fsutil import write_atomic
+from launchready.fsutil import FileExistsRefused, write_atomic
+from launchready.pipeline import render_github_workflow
 from launchready.spec import LIMITS, Plan, SiteSpec, parse_site
 from launchready.spec.loader import CONFIG_KEY, stack_path
 from launchready.spec.models import EmailProvider, normalize_domain
@@ -39,6 +40,8 @@ class Scaffolded:
     text: str
     spec: SiteSpec
     todos: list[str]
+    written: list[Path]
+    """The stack file, then the workflow when one was asked for."""
 
 
 def _environment() -> jinja2.Environment:
@@ -112,11 +115,28 @@ def render_stack(options: NewStack) -> tuple[str, list[str]]:
     return text, todos
 
 
-def scaffold(options: NewStack, stacks_dir: Path, *, force: bool = False) -> Scaffolded:
-    """Render, prove the result validates, then write it (never over an existing file unless forced)."""
+def workflow_path(stack: str, root: Path = Path(".")) -> Path:
+    return root / ".github" / "workflows" / f"launchready-{stack}.yml"
+
+
+def scaffold(options: NewStack, stacks_dir: Path, *, force: bool = False,
+             workflow: Path | None = None) -> Scaffolded:
+    """Render, prove the result validates, then write the stack (and the CI ``workflow`` if given).
+
+    Every target is checked before anything is written, so a refusal leaves no half-scaffolded
+    client behind (a stack file without its workflow, which a re-run would then refuse).
+    """
     text, todos = render_stack(options)
     document = yaml.safe_load(text)
     spec = parse_site(document["config"][CONFIG_KEY], source="(generated stack)")
     path = stack_path(options.stack, stacks_dir)
-    write_atomic(path, text, overwrite=force)
-    return Scaffolded(path, text, spec, todos)
+    files = {path: text}
+    if workflow is not None:
+        files[workflow] = render_github_workflow(options.stack, normalize_domain(options.domain))
+    existing = [str(target) for target in files if target.exists()]
+    if existing and not force:
+        raise FileExistsRefused(f"{' and '.join(existing)} exist{'s' if len(existing) == 1 else ''}; "
+                                "pass --force to overwrite")
+    for target, content in files.items():
+        write_atomic(target, content, overwrite=force)
+    return Scaffolded(path, text, spec, todos, list(files))

@@ -58,3 +58,30 @@ def test_new_idn_domain(tmp_path: Path) -> None:
     spec = load_stack("xn--bcher-kva-example", tmp_path)
     assert spec.domain == "xn--bcher-kva.example"
     assert spec.origin.addresses == ["203.0.113.9"]
+
+
+def test_new_with_ci_refuses_before_writing_anything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    workflow = tmp_path / ".github" / "workflows" / "launchready-c.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("# the team's own pipeline\n")
+    args = ["new", "client.example", "--stack", "c", "--ci", "github"]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2
+    assert "launchready-c.yml exists; pass --force" in refused.output
+    assert not (tmp_path / "stacks" / "Pulumi.c.yaml").exists()  # no half-scaffolded client
+    assert workflow.read_text() == "# the team's own pipeline\n"
+    forced = runner.invoke(app, [*args, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "wrote stacks/Pulumi.c.yaml" in forced.output
+    assert "client.example" in workflow.read_text()
+
+
+@pytest.mark.parametrize("stack", ["../escape", "a/b", "has space", ".."])
+def test_new_rejects_a_stack_name_pulumi_would_not_take(tmp_path: Path, stack: str) -> None:
+    stacks = tmp_path / "stacks"
+    result = runner.invoke(app, ["new", "client.example", "--stack", stack, "--stacks-dir", str(stacks)])
+    assert result.exit_code == 2, result.output
+    assert "is not a Pulumi stack name" in result.output
+    assert "Traceback" not in result.output
+    assert not tmp_path.joinpath("escape.yaml").exists() and not stacks.exists()

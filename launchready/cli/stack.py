@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 
 from launchready.exitcodes import ExitCode
-from launchready.fsutil import FileExistsRefused, write_atomic
-from launchready.scaffold import NewStack, scaffold
+from launchready.fsutil import FileExistsRefused
+from launchready.scaffold import NewStack, scaffold, workflow_path
 from launchready.spec import SpecError, loader
 from launchready.spec.models import normalize_domain
 
@@ -38,7 +38,7 @@ def new(
     tenant: Annotated[str | None, typer.Option(help="Microsoft 365 tenant for DKIM")] = None,
     ci: Annotated[Literal["none", "github"], typer.Option(help="also write a CI workflow")] = "none",
     stacks_dir: Annotated[Path, typer.Option(help="where stack files live")] = Path("stacks"),
-    force: Annotated[bool, typer.Option(help="overwrite an existing stack file")] = False,
+    force: Annotated[bool, typer.Option(help="overwrite an existing stack file (and workflow)")] = False,
 ) -> None:
     """Scaffold stacks/Pulumi.<stack>.yaml with launch-ready defaults for DOMAIN."""
     try:
@@ -49,24 +49,16 @@ def new(
     name = stack or re.sub(r"[^a-z0-9-]", "-", ascii_domain)
     options = NewStack(ascii_domain, name, plan, email_provider, canonical, origin, zone_id,
                        account_id, tenant)
+    workflow = workflow_path(name) if ci == "github" else None
     try:
-        result = scaffold(options, stacks_dir, force=force)
+        result = scaffold(options, stacks_dir, force=force, workflow=workflow)
     except (SpecError, FileExistsRefused) as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
-    typer.echo(f"wrote {result.path}")
+    for path in result.written:
+        typer.echo(f"wrote {path}")
     for todo in result.todos:
         err.print(f"[yellow]todo:[/] {todo}")
-    if ci == "github":
-        from launchready.pipeline import render_github_workflow
-
-        workflow = Path(".github/workflows") / f"launchready-{name}.yml"
-        try:
-            write_atomic(workflow, render_github_workflow(name, ascii_domain), overwrite=force)
-        except FileExistsRefused as exc:
-            err.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(ExitCode.USAGE) from None
-        typer.echo(f"wrote {workflow}")
     err.print(f"next: launchready plan --stack {name}")
 
 

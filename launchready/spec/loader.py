@@ -7,6 +7,7 @@ clear message, never a traceback.
 from __future__ import annotations
 
 import json
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -74,7 +75,15 @@ def parse_site(data: Any, *, source: str | None = None) -> SiteSpec:
     return spec
 
 
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+"""Pulumi's own rule for stack names; anything else (``../x``, spaces) is refused before a path is built."""
+
+
 def stack_path(stack: str, stacks_dir: Path = DEFAULT_STACKS_DIR) -> Path:
+    if not STACK_NAME.fullmatch(stack) or stack.strip(".") == "":
+        raise SpecError([SpecProblem(
+            "--stack", f"{stack!r} is not a Pulumi stack name: use letters, digits, '-', '_' and '.' "
+                       "(at most 100), e.g. client-com")])
     return stacks_dir / f"Pulumi.{stack}.yaml"
 
 
