@@ -448,6 +448,15 @@ def _email(domain: str, records: list[DnsRecord],
         warnings.append(f"_dmarc.{domain} has no DMARC record: the spec publishes p=none "
                         "(monitoring only); tighten email.dmarc.policy once reports are clean")
 
+    mta_sts, mta_sts_records = _mta_sts(domain, records, has_mx=any(m["host"] != "." for m in mx))
+    if mta_sts:
+        email["mta_sts"] = mta_sts
+        used += mta_sts_records
+        warnings.append(
+            f"MTA-STS: the _mta-sts id is kept; its mode and max_age live in the policy file "
+            f"(https://mta-sts.{domain}/.well-known/mta-sts.txt), which adopt does not read: "
+            "set email.mta_sts.mode and max_age to match it")
+
     rpt = [r for r in records if r.name == f"_smtp._tls.{domain}" and r.type == "TXT"]
     if len(rpt) == 1 and rpt[0].content.startswith("v=TLSRPTv1; rua="):
         destinations = rpt[0].content.removeprefix("v=TLSRPTv1; rua=").split(",")
@@ -455,6 +464,23 @@ def _email(domain: str, records: list[DnsRecord],
             email["tls_rpt"] = {"rua": destinations}
             used.append(rpt[0])
     return email, [r for r in records if not any(r is u for u in used)]
+
+
+def _mta_sts(domain: str, records: list[DnsRecord], *, has_mx: bool
+             ) -> tuple[dict[str, Any] | None, list[DnsRecord]]:
+    """The ``_mta-sts`` TXT and the proxied ``mta-sts`` host the program publishes, as one
+    ``email.mta_sts`` (with the live id, so the TXT is unchanged); anything else stays records."""
+    txt = [r for r in records if r.name == f"_mta-sts.{domain}"]
+    host = [r for r in records if r.name == f"mta-sts.{domain}"]
+    if not has_mx or len(txt) != 1 or len(host) != 1:
+        return None, []
+    match = re.fullmatch(r"v=STSv1; id=([A-Za-z0-9]{1,32})", txt[0].content)
+    policy_host = host[0]
+    # The program points the policy host at the canonical host, which adopt takes to be the apex.
+    if (not match or txt[0].type != "TXT" or policy_host.type != "CNAME" or not policy_host.proxied
+            or policy_host.content.rstrip(".").lower() != domain):
+        return None, []
+    return {"policy_id": match[1]}, [txt[0], policy_host]
 
 
 def _parse_spf(content: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -25,7 +26,6 @@ from launchready.verify.runner import Target, VerifyOptions, run_verify
 from tests.drift.seed import apply_plan
 
 TOKEN = "cftoken-" + "5a" * 16
-ACCOUNT = "0123456789abcdef0123456789abcdef"
 AREAS = ("dns.", "email.", "tls.", "http.")
 
 
@@ -66,7 +66,8 @@ def drift_after_up(api: FakeCloudflare, spec: SiteSpec, plan: Sequence[PlannedRe
                    ) -> drift.DriftReport:
     """Seed a new fake zone from ``plan`` through the API, read it back, compare with the plan."""
     desired = drift.desired_from_plan(plan)
-    zone = api.add_zone(spec.domain, plan=spec.plan, account_id=ACCOUNT)
+    # A fresh account per zone: alert policies are account-wide and matched by name.
+    zone = api.add_zone(spec.domain, plan=spec.plan, account_id=uuid.uuid4().hex)
     client = make_client(TOKEN, api.base_url, max_retries=0)
     apply_plan(client, zone, desired)
     return drift.compare(desired, read_zone_state(client, zone.id))
