@@ -58,12 +58,30 @@ class ResolveOverride:
         return (self.address, self.connect_port or self.port)
 
 
+_RESOLVE_FORM = "HOST:PORT:ADDR, e.g. example.com:443:192.0.2.10"
+_CONNECT_TO_FORM = "HOST:PORT:ADDR:PORT, e.g. example.com:443:127.0.0.1:8443"
+
+
 def parse_resolve(text: str) -> ResolveOverride:
     """``HOST:PORT:ADDR`` (ADDR may be ``[IPv6]`` or a bare IPv6 address); ValueError with a reason."""
-    host, sep, rest = text.strip().partition(":")
+    return _parse_host_port_addr(text.strip(), text, _RESOLVE_FORM)
+
+
+def parse_connect_to(text: str) -> ResolveOverride:
+    """curl's ``--connect-to`` form ``HOST:PORT:ADDR:PORT2`` (ADDR an IP; ``[IPv6]`` allowed)."""
+    head, sep, port2 = text.strip().rpartition(":")
+    if not sep or not port2.isdigit() or not 0 < int(port2) < 65536:
+        raise ValueError(f"{text!r}: expected {_CONNECT_TO_FORM}")
+    base = _parse_host_port_addr(head, text, _CONNECT_TO_FORM)
+    return ResolveOverride(base.host, base.port, base.address, int(port2))
+
+
+def _parse_host_port_addr(part: str, text: str, form: str) -> ResolveOverride:
+    """``HOST:PORT:ADDR`` out of ``part``; errors quote the whole option value ``text`` and its ``form``."""
+    host, sep, rest = part.partition(":")
     port_text, sep2, address = rest.partition(":")
     if not sep or not sep2 or not host:
-        raise ValueError(f"{text!r}: expected HOST:PORT:ADDR, e.g. example.com:443:192.0.2.10")
+        raise ValueError(f"{text!r}: expected {form}")
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ValueError(f"{text!r}: port must be 1-65535")
     address = address.strip("[]")
@@ -76,15 +94,6 @@ def parse_resolve(text: str) -> ResolveOverride:
     except ValueError as exc:
         raise ValueError(f"{text!r}: {exc}") from None
     return ResolveOverride(name, int(port_text), address)
-
-
-def parse_connect_to(text: str) -> ResolveOverride:
-    """curl's ``--connect-to`` form ``HOST:PORT:ADDR:PORT2`` (ADDR an IP; ``[IPv6]`` allowed)."""
-    head, sep, port2 = text.strip().rpartition(":")
-    if not sep or not port2.isdigit() or not 0 < int(port2) < 65536:
-        raise ValueError(f"{text!r}: expected HOST:PORT:ADDR:PORT, e.g. example.com:443:127.0.0.1:8443")
-    base = parse_resolve(head)
-    return ResolveOverride(base.host, base.port, base.address, int(port2))
 
 
 class AddressBook:

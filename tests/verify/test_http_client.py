@@ -151,3 +151,13 @@ def test_a_failed_lookup_is_not_reported_as_an_unresolvable_name() -> None:
     assert failed.error == "could not resolve site.test (A: boom; AAAA: boom)"
     missing = HttpClient(_Dns(Rcode.NXDOMAIN), timeout=1).fetch("https://site.test/")
     assert missing.error is not None and "does not resolve" in missing.error
+
+
+def test_connect_to_errors_quote_the_whole_value_and_its_form() -> None:
+    with pytest.raises(ValueError) as short:
+        parse_connect_to("a.test:1:2")
+    assert str(short.value) == ("'a.test:1:2': expected HOST:PORT:ADDR:PORT, "
+                                "e.g. example.com:443:127.0.0.1:8443")
+    with pytest.raises(ValueError) as bad_ip:
+        parse_connect_to("a.test:443:not-ip:8443")
+    assert str(bad_ip.value) == "'a.test:443:not-ip:8443': 'not-ip' is not an IP address"
