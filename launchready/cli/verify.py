@@ -111,6 +111,8 @@ def verify(
     for prefix in [*(only or []), *(skip or [])]:
         if not catalogue.select([prefix]):
             raise _usage(f"no check id starts with {prefix!r}; see `launchready checks`")
+    if not catalogue.select(list(only or []), list(skip or [])):
+        raise _usage("--only and --skip leave no check to run; see `launchready checks`")
     targets: list[Target] = []
     for domain in domains or []:
         try:

@@ -44,6 +44,7 @@ def test_checks_lists_the_catalogue() -> None:
     ["verify", "good.test", "--nameserver", "dns.example"],
     ["verify", "good.test", "--resolve", "good.test:443"],
     ["verify", "good.test", "--only", "nothing."],
+    ["verify", "good.test", "--only", "dns.", "--skip", "dns"],
     ["verify", "good.test", "--ca-bundle", "/no/such/file.pem"],
     ["verify", "good.test", "--timeout", "0"],
     ["verify", "--stack", "missing"],
