@@ -12,8 +12,9 @@ check each one trips), for the demo and end-to-end tests. Web hosts resolve to t
 loopback address, so ``--nameserver`` alone is enough when the sandbox could bind ports
 443/80 (root or CAP_NET_BIND_SERVICE; it picks a private 127.x.y.z address); otherwise it
 uses ephemeral ports and ``connect_to_args`` map 443/80 to them. Outside names the spec
-depends on (SPF includes, MX hosts, CNAME targets) are answered with documentation-range
-stand-ins; AAAA origin records are left out (the sandbox serves IPv4 loopback only).
+depends on (SPF includes, MX hosts, CNAME targets, other domains' consent to receive DMARC
+reports) are answered with documentation-range stand-ins; AAAA origin records are left out
+(the sandbox serves IPv4 loopback only).
 DNSSEC is simulated: a DS record and the AD bit, no signatures.
 """
 
@@ -290,6 +291,13 @@ def _dkim_public_key() -> str:
     return base64.b64encode(der).decode()
 
 
+def _external_report_domains(spec: SiteSpec) -> list[str]:
+    """Domains receiving this domain's DMARC reports that must consent (RFC 7489 §7.1)."""
+    domains = (uri.removeprefix("mailto:").rpartition("@")[2].lower()
+               for uri in (*spec.email.dmarc.rua, *spec.email.dmarc.ruf))
+    return sorted({d for d in domains if d != spec.domain and not d.endswith("." + spec.domain)})
+
+
 def _private_loopback() -> str:
     return f"127.{random.randint(64, 250)}.{random.randint(1, 250)}.{random.randint(2, 250)}"
 
@@ -366,6 +374,8 @@ class Sandbox:
             add(spec.domain, "TXT", "v=spf1 include:_spf.sandbox.invalid ~all")
         for include in spec.email.spf.includes:
             add(include, "TXT", SPF_INCLUDE_TEXT)
+        for target in _external_report_domains(spec):
+            add(f"{spec.domain}._report._dmarc.{target}", "TXT", "v=DMARC1")
         for dkim in spec.email.dkim:
             if dkim.cname and SandboxFault.DKIM_MISSING not in faults:
                 add(dkim.cname, "TXT", f"v=DKIM1; k=rsa; p={_dkim_public_key()}")

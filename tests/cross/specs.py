@@ -10,15 +10,18 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from hypothesis import strategies as st
 
 from launchready.scaffold import _rate_limits
 from launchready.spec import LIMITS
+from launchready.testbed.ca import cached_key
 
 DOMAINS = ("shop.example", "bücher.example", "xn--caf-dma.example", "a-b.example.org")
 LABELS = ("api", "app", "blog", "docs", "lb", "cdn", "status", "files", "mail2", "edge")
-# A DER-looking RSA-2048 public key: 392 base64 characters, so the DKIM TXT exceeds 255.
-LONG_KEY = base64.b64encode(bytes(range(256)) + bytes(range(38))).decode()
+# A real RSA-2048 public key: 392 base64 characters, so the DKIM TXT exceeds 255.
+LONG_KEY = base64.b64encode(cached_key("rsa2048", "dkim").public_key().public_bytes(
+    serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
 
 ipv4 = st.ip_addresses(v=4, network="198.51.100.0/24").map(str)
 ipv6 = st.ip_addresses(v=6, network="2001:db8::/112").map(str)
