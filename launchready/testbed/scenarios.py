@@ -400,6 +400,8 @@ class Sandbox:
             value += "; includeSubDomains" if hsts.include_subdomains else ""
             value += "; preload" if hsts.preload else ""
             headers["Strict-Transport-Security"] = value
+            if hsts.nosniff:  # Cloudflare's security_header setting sends this with HSTS
+                headers["X-Content-Type-Options"] = "nosniff"
         if SandboxFault.MISSING_CSP in faults:
             headers.pop("Content-Security-Policy", None)
         routes: dict[str, Route] = {}

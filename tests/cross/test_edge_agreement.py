@@ -1,0 +1,119 @@
+"""What the components tell Cloudflare to serve = what verify expects = what the sandbox serves.
+
+The plan is read the way Cloudflare's edge applies it: the ``security_header`` zone setting
+becomes the Strict-Transport-Security header (and, with nosniff, X-Content-Type-Options), the
+response-header transform rule adds its map, the dynamic redirect sends the other host to
+the canonical one, CAA ``data`` lists the issuers. Verify's ``Expectation`` (from the same
+spec) and the sandbox's web sites must agree with that, field for field.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from launchready.cloudflare.drift import snake
+from launchready.plan import PlannedResource, plan_spec
+from launchready.spec import SiteSpec, load_stack, parse_site
+from launchready.testbed.scenarios import Sandbox
+from launchready.verify.expectations import from_spec
+from tests.cross.specs import sites
+
+STACKS = Path(__file__).resolve().parents[2] / "stacks"
+SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
+RULESET = "cloudflare:index/ruleset:Ruleset"
+DNS = "cloudflare:index/dnsRecord:DnsRecord"
+
+
+def edge(plan: list[PlannedResource], domain: str) -> dict[str, Any]:
+    """Headers, redirect and apex CAA issuers as Cloudflare would serve the plan."""
+    headers: dict[str, str] = {}
+    out: dict[str, Any] = {"headers": headers, "redirect": None, "caa": set(), "hsts": None}
+    for res in plan:
+        inputs = snake(res.inputs)
+        if res.type == SETTING and inputs["setting_id"] == "security_header":
+            hsts = inputs["value"]["strict_transport_security"]
+            if hsts["enabled"]:
+                out["hsts"] = (hsts["max_age"], hsts["include_subdomains"], hsts["preload"])
+                value = f"max-age={hsts['max_age']}"
+                value += "; includeSubDomains" if hsts["include_subdomains"] else ""
+                value += "; preload" if hsts["preload"] else ""
+                headers["Strict-Transport-Security"] = value
+                if hsts["nosniff"]:
+                    headers["X-Content-Type-Options"] = "nosniff"
+        elif res.type == RULESET and inputs["phase"] == "http_response_headers_transform":
+            for rule in inputs["rules"]:
+                for name, op in rule["action_parameters"]["headers"].items():
+                    assert op["operation"] == "set"
+                    headers[name] = op["value"]
+        elif res.type == RULESET and inputs["phase"] == "http_request_dynamic_redirect":
+            [rule] = [r for r in inputs["rules"] if r["ref"] == "canonical_host"]
+            source = re.fullmatch(r'http\.host eq "([^"]+)"', rule["expression"])
+            params = rule["action_parameters"]["from_value"]
+            target = re.fullmatch(r'concat\("https://([^"]+)", http\.request\.uri\.path\)',
+                                  params["target_url"]["expression"])
+            assert source and target, rule
+            out["redirect"] = (source[1], target[1], params["status_code"],
+                               params["preserve_query_string"])
+        elif (res.type == DNS and inputs["type"] == "CAA" and inputs["name"] == domain
+              and inputs["data"]["tag"] == "issue"):
+            out["caa"].add(inputs["data"]["value"])
+    return out
+
+
+def check_agreement(spec: SiteSpec) -> None:
+    served = edge(plan_spec(spec), spec.domain)
+    expect = from_spec(spec, "cross")
+
+    # verify's expectation
+    assert expect.canonical_host == spec.canonical_fqdn
+    assert served["redirect"] == (spec.other_fqdn, expect.canonical_host, 301, True)
+    if expect.hsts is None:
+        assert served["hsts"] is None
+    else:
+        assert served["hsts"] == (expect.hsts.min_max_age, expect.hsts.include_subdomains,
+                                  expect.hsts.preload)
+    assert expect.csp == served["headers"].get("Content-Security-Policy")
+    assert set(expect.caa_issuers or ()) == served["caa"]
+
+    # the sandbox's sites
+    box = Sandbox(spec)
+    try:
+        canonical, other, *_ = box.build_sites()
+    finally:
+        box.__exit__(None, None, None)
+    assert canonical.host == spec.canonical_fqdn and canonical.redirect is None
+    assert (other.host, other.redirect, other.redirect_status) == (
+        spec.other_fqdn, f"https://{spec.canonical_fqdn}{{path}}", 301)
+    assert canonical.headers == served["headers"]
+
+
+def test_example_stack_components_verify_and_sandbox_agree() -> None:
+    check_agreement(load_stack("example", STACKS))
+
+
+header_choices = st.fixed_dictionaries({
+    "enabled": st.booleans(),
+    "x_frame_options": st.sampled_from(["DENY", "SAMEORIGIN"]),
+    "referrer_policy": st.sampled_from(["no-referrer", "strict-origin-when-cross-origin"]),
+    "extra": st.dictionaries(st.sampled_from(["Cross-Origin-Opener-Policy", "X-Robots-Tag"]),
+                             st.sampled_from(["same-origin", "noindex"]), max_size=2),
+})
+NO_HEADERS = {"domain": "shop.example", "zone": {"account_id": "0" * 32},
+              "origin": {"addresses": ["198.51.100.4"]}, "headers": {"enabled": False}}
+"""HSTS nosniff still sends X-Content-Type-Options when the transform rule is off."""
+
+
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(site=sites(), headers=header_choices, hsts_on=st.booleans(), nosniff=st.booleans())
+@example(site=NO_HEADERS, headers={"enabled": False}, hsts_on=True, nosniff=True)
+def test_random_specs_components_verify_and_sandbox_agree(
+        site: dict[str, Any], headers: dict[str, Any], hsts_on: bool, nosniff: bool) -> None:
+    tls = dict(site.get("tls") or {})
+    tls["hsts"] = {**tls.get("hsts", {}), "enabled": hsts_on, "nosniff": nosniff}
+    check_agreement(parse_site({**site, "headers": headers, "tls": tls}))
