@@ -20,7 +20,8 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(
-    stack: Annotated[str, typer.Option(help="stack whose intended state the sandbox serves")] = "example",
+    stack: Annotated[str, typer.Option("--stack", "-s",
+                                       help="stack whose intended state the sandbox serves")] = "example",
     stacks_dir: Annotated[Path, typer.Option(help="where stack files live")] = DEFAULT_STACKS_DIR,
     report: Annotated[Path, typer.Option(help="HTML handover report to write")] = Path(
         "out/demo-report.html"),

@@ -28,7 +28,8 @@ def register(app: typer.Typer) -> None:
 
 def new(
     domain: Annotated[str, typer.Argument(help="the client's domain, e.g. client.com")],
-    stack: Annotated[str | None, typer.Option(help="stack name (default: from the domain)")] = None,
+    stack: Annotated[str | None, typer.Option(
+        "--stack", "-s", help="stack name (default: from the domain)")] = None,
     email_provider: Annotated[ProviderOpt, typer.Option(help="mail preset")] = "google_workspace",
     plan: Annotated[PlanOpt, typer.Option(help="the zone's Cloudflare plan")] = "pro",
     canonical: Annotated[Literal["apex", "www"], typer.Option(help="canonical web host")] = "apex",

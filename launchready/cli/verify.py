@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import typer
 from rich.console import Console
@@ -190,7 +190,8 @@ def _run_with_progress(targets: list[Target], options: VerifyOptions) -> VerifyR
 
 
 def checks(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+    fmt: Annotated[Literal["table", "json"], typer.Option(
+        "--format", "-f", help="table for people, json for tools")] = "table",
 ) -> None:
     """List every check: id, scorecard category, level (required gates the exit code) and what it asks."""
     rows = list(catalogue.CATALOGUE.values())
@@ -198,8 +199,6 @@ def checks(
         typer.echo(json.dumps([{"id": c.id, "category": c.category.value, "level": c.level.value,
                                 "title": c.title} for c in rows], indent=2))
         return
-    if fmt != "table":
-        raise _usage("--format must be table or json")
     table = Table(header_style="bold")
     for column in ("id", "scorecard category", "level", "asks"):
         table.add_column(column)
