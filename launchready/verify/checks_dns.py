@@ -69,7 +69,9 @@ def check_resolves(obs: DomainObservations, expect: Expectation) -> CheckResult:
                                f"the spec's origin is {', '.join(sorted(wanted))}", evidence,
                           "update the A/AAAA records (pulumi up) or the spec's origin.addresses")
     count = sum(len(v["A"]) + len(v["AAAA"]) for v in evidence.values())
-    return passed(cid, f"{', '.join(evidence)} resolve ({count} addresses)", evidence)
+    verb = "resolves" if len(evidence) == 1 else "resolve"
+    return passed(cid, f"{', '.join(evidence)} {verb} ({count} address{'es' if count != 1 else ''})",
+                  evidence)
 
 
 def check_ns(obs: DomainObservations, expect: Expectation) -> CheckResult:

@@ -62,6 +62,9 @@ def test_resolves() -> None:
     assert run("dns.resolves", origin_addresses=("192.0.2.99",)).status is Status.WARN
     result = run("dns.resolves")
     assert result.evidence[D]["A"] == ["127.0.0.1"]
+    assert result.summary == f"{D} resolves (1 address)"
+    both = run("dns.resolves", canonical_host=f"www.{D}", origin_addresses=("127.0.0.1",))
+    assert both.summary == f"{D}, www.{D} resolve (2 addresses)"
 
 
 def test_ns_must_be_cloudflare_for_a_spec() -> None:
