@@ -3,19 +3,23 @@
 - plan -> seed the fake Cloudflare API through the SDK -> read back -> drift: in sync; then
   that zone -> adopt -> spec -> plan: the same records under the same logical names as the
   original plan, and the import file names exactly those resources;
+- that zone -> backup -> restore into a new zone of the same name -> drift: in sync;
 - a launch-ready spec (strict TLS, HSTS >= 6 months, proxied web records) -> plan -> the
   policy pack: no violation.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
+from launchready.cloudflare import drift
 from launchready.cloudflare.adopt import adopt_zone
+from launchready.cloudflare.backup import backup_zone, load_backup, restore_backup
 from launchready.cloudflare.client import make_client
 from launchready.cloudflare.reader import read_zone_state
 from launchready.plan import PlannedResource, plan_spec
@@ -25,7 +29,7 @@ from tests.cross.common import TOKEN, drift_after_up, fake_cloudflare, policy_vi
 from tests.cross.specs import sites
 
 DNS = "cloudflare:index/dnsRecord:DnsRecord"
-SLOW = settings(max_examples=12, deadline=None, derandomize=True,
+SLOW = settings(max_examples=8, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
@@ -82,3 +86,22 @@ def test_seeded_zone_has_no_drift_and_adopts_back_to_the_same_plan(
         # every record comes back under its original logical name, unchanged.
         assert adopted == _records(original)
         assert adoption.creates == [] and adoption.changes == []
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(site=sites())
+def test_backup_restored_into_a_new_zone_has_no_drift(
+        api: FakeCloudflare, site: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> None:
+    spec = parse_site(site)
+    resources = plan_spec(spec)
+    seeded = drift_after_up(api, spec, resources)
+    client = make_client(TOKEN, api.base_url, max_retries=0)
+    folder = backup_zone(client, seeded.zone_id, tmp_path_factory.mktemp("backup"), stack="cross")
+    target = api.add_zone(spec.domain, plan=spec.plan, account_id=uuid.uuid4().hex)
+    summary = restore_backup(client, load_backup(folder), target.id)
+    assert summary.errors == []
+    report = drift.compare(drift.desired_from_plan(resources), read_zone_state(client, target.id))
+    assert report.in_sync, [i.to_dict() for i in report.items]
