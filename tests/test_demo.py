@@ -41,3 +41,13 @@ def test_demo_command_writes_report(stacks_dir: Path, tmp_path: Path) -> None:
     assert "http.hsts" in result.stdout
     html = report.read_text()
     assert "<html" in html.lower() and "example.com" in html
+
+
+def test_an_unwritable_report_path_is_a_usage_error(stacks_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    result = CliRunner().invoke(app, ["demo", "--stacks-dir", str(stacks_dir),
+                                      "--report", str(blocker / "demo.html")])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not a traceback
+    assert "error: --report" in result.output

@@ -45,12 +45,16 @@ def demo(
         err.print(f"[red]error:[/] could not start the sandbox: {exc}", highlight=False)
         raise typer.Exit(ExitCode.COULD_NOT_RUN) from None
     render_table(run.report, Console())
-    write_atomic(report, render(run.report, "html"))
+    try:
+        write_atomic(report, render(run.report, "html"))
+    except OSError as exc:
+        err.print(f"[red]error:[/] --report {report}: {exc.strerror or exc}", highlight=False)
+        raise typer.Exit(ExitCode.USAGE) from None
     faults = ", ".join(f.value for f in run.faults)
     err.print(
         f"\nThe sandbox carried deliberate faults ({faults}); the failures above are them.\n"
         f"verify would exit {int(run.report.exit_code)} here. Handover report: {report}\n"
-        f"Same run by hand: launchready verify --stack {stack} --nameserver {run.nameserver} "
-        "--connect-to … --ca-bundle …",
+        f"The sandbox has stopped. The same run against the live domain: "
+        f"launchready verify --stack {stack}",
         highlight=False,
     )
