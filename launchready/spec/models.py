@@ -550,6 +550,13 @@ class Monitor(StrictModel):
     def _p(cls, value: str) -> str:
         return _path(value)
 
+    @field_validator("host")
+    @classmethod
+    def _h(cls, value: str | None) -> str | None:
+        # Health check address, Host header, skip-rule http.host and verify URL all need the
+        # form Cloudflare compares: lower-case A-labels, no trailing dot.
+        return None if value is None else normalize_domain(value)
+
     @field_validator("expected_codes")
     @classmethod
     def _codes(cls, value: list[str]) -> list[str]:

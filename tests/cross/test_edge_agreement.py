@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -27,12 +28,14 @@ STACKS = Path(__file__).resolve().parents[2] / "stacks"
 SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
 RULESET = "cloudflare:index/ruleset:Ruleset"
 DNS = "cloudflare:index/dnsRecord:DnsRecord"
+HEALTHCHECK = "cloudflare:index/healthcheck:Healthcheck"
 
 
 def edge(plan: list[PlannedResource], domain: str) -> dict[str, Any]:
     """Headers, redirect and apex CAA issuers as Cloudflare would serve the plan."""
     headers: dict[str, str] = {}
-    out: dict[str, Any] = {"headers": headers, "redirect": None, "caa": set(), "hsts": None}
+    out: dict[str, Any] = {"headers": headers, "redirect": None, "caa": set(), "hsts": None,
+                           "monitors": set(), "skip_hosts": set()}
     for res in plan:
         inputs = snake(res.inputs)
         if res.type == SETTING and inputs["setting_id"] == "security_header":
@@ -59,6 +62,16 @@ def edge(plan: list[PlannedResource], domain: str) -> dict[str, Any]:
             assert source and target, rule
             out["redirect"] = (source[1], target[1], params["status_code"],
                                params["preserve_query_string"])
+        elif res.type == HEALTHCHECK:
+            http = inputs["http_config"]
+            assert http["header"]["Host"] == [inputs["address"]]
+            out["monitors"].add((inputs["name"], f"https://{inputs['address']}{http['path']}",
+                                 http["method"], tuple(http["expected_codes"])))
+        elif (res.type == RULESET and inputs["phase"] == "http_request_firewall_custom"
+              and inputs["rules"][0]["ref"] == "launchready_healthcheck_skip"):
+            hosts = re.search(r"http\.host in \{([^}]*)\}", inputs["rules"][0]["expression"])
+            assert hosts, inputs["rules"][0]
+            out["skip_hosts"] = set(re.findall(r'"([^"]*)"', hosts[1]))
         elif (res.type == DNS and inputs["type"] == "CAA" and inputs["name"] == domain
               and inputs["data"]["tag"] == "issue"):
             out["caa"].add(inputs["data"]["value"])
@@ -79,6 +92,11 @@ def check_agreement(spec: SiteSpec) -> None:
                                   expect.hsts.preload)
     assert expect.csp == served["headers"].get("Content-Security-Policy")
     assert set(expect.caa_issuers or ()) == served["caa"]
+    if spec.monitoring.monitors:
+        assert served["monitors"] == {(m.name, m.url, m.method, m.expected_codes)
+                                      for m in expect.monitors}
+        # The health-check skip rule matches http.host: lower-case A-labels, no trailing dot.
+        assert served["skip_hosts"] == {urlsplit(m.url).hostname for m in expect.monitors}
 
     # the sandbox's sites
     box = Sandbox(spec)
@@ -106,12 +124,19 @@ header_choices = st.fixed_dictionaries({
 NO_HEADERS = {"domain": "shop.example", "zone": {"account_id": "0" * 32},
               "origin": {"addresses": ["198.51.100.4"]}, "headers": {"enabled": False}}
 """HSTS nosniff still sends X-Content-Type-Options when the transform rule is off."""
+IDN_MONITOR = {"domain": "bücher.example", "zone": {"account_id": "0" * 32}, "plan": "pro",
+               "origin": {"addresses": ["198.51.100.4"]},
+               "monitoring": {"monitors": [{"name": "status", "path": "/status",
+                                            "host": "Status.Bücher.example."}],
+                              "alerts": {"emails": ["oncall@example.net"]}}}
+"""A monitor host written as a U-label with case and a trailing dot."""
 
 
 @settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(site=sites(), headers=header_choices, hsts_on=st.booleans(), nosniff=st.booleans())
 @example(site=NO_HEADERS, headers={"enabled": False}, hsts_on=True, nosniff=True)
+@example(site=IDN_MONITOR, headers={"enabled": True}, hsts_on=True, nosniff=True)
 def test_random_specs_components_verify_and_sandbox_agree(
         site: dict[str, Any], headers: dict[str, Any], hsts_on: bool, nosniff: bool) -> None:
     tls = dict(site.get("tls") or {})
