@@ -242,7 +242,8 @@ def restore(
     stacks_dir: StacksDir = DEFAULT_STACKS_DIR,
 ) -> None:
     """Put a backup back into the zone: records (create missing, update changed; delete only
-    with --prune), settings, rulesets and health checks. Safe to run twice.
+    with --prune), settings, rulesets, health checks, notification policies and DNSSEC
+    (re-enabled, never switched off). Without --yes it only shows the changes. Safe to run twice.
 
     Example: launchready restore backups/shop/20261204T171500Z --stack shop --yes
     """

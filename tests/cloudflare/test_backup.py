@@ -286,3 +286,10 @@ def test_restore_never_switches_dnssec_off(fake: FakeCloudflare, tmp_path: Path,
     assert zone.dnssec["status"] == "active"
     assert "note: DNSSEC is active but was disabled at backup time" in result.output
     assert not [r for r in fake.log if r.method == "PATCH" and r.path.endswith("/dnssec")]
+
+
+def test_restore_help_names_everything_it_restores_and_the_dry_run() -> None:
+    text = " ".join(CliRunner().invoke(app, ["restore", "--help"], env={"COLUMNS": "200"}).output.split())
+    for part in ("records", "settings", "rulesets", "health checks", "notification policies", "DNSSEC"):
+        assert part in text, part
+    assert "Without --yes it only shows the changes" in text
