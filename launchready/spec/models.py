@@ -271,6 +271,18 @@ class Dkim(StrictModel):
             raise ValueError("public_key is empty")
         return compact
 
+    @field_validator("cname")
+    @classmethod
+    def _target(cls, value: str | None) -> str | None:
+        # The form Cloudflare stores and returns (no trailing dot), so plans do not diff.
+        # Not normalize_domain: provider targets carry labels such as _domainkey.
+        if value is None:
+            return None
+        target = value.strip().rstrip(".").lower()
+        if not target or any(c.isspace() for c in target):
+            raise ValueError(f"{value!r} is not a host name")
+        return target
+
     @model_validator(mode="after")
     def _one_of(self) -> Dkim:
         if bool(self.public_key) == bool(self.cname):

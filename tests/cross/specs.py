@@ -81,7 +81,10 @@ def email(draw: st.DrawFn) -> dict[str, Any]:
     if provider == "microsoft_365" and draw(st.booleans()):
         out["tenant"] = "contoso"
     elif provider != "none" and draw(st.booleans()):
-        out["dkim"] = [{"selector": "s1", "public_key": LONG_KEY}]
+        out["dkim"] = [draw(st.sampled_from([
+            {"selector": "s1", "public_key": LONG_KEY},
+            {"selector": "s1", "cname": "s1.domainkey.u123.wl.sendgrid.net."},
+        ]))]
     if provider != "none" and draw(st.booleans()):
         out["mta_sts"] = {"mode": draw(st.sampled_from(["testing", "enforce"]))}
         out["tls_rpt"] = {"rua": ["mailto:tls@example.net"]}

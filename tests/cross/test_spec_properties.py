@@ -24,6 +24,7 @@ from launchready.cloudflare.client import make_client
 from launchready.cloudflare.reader import read_zone_state
 from launchready.plan import PlannedResource, plan_spec
 from launchready.spec import parse_site
+from launchready.spec.records import planned_records
 from launchready.testbed.cloudflare_api import FakeCloudflare
 from tests.cross.common import TOKEN, drift_after_up, fake_cloudflare, policy_violations
 from tests.cross.specs import sites
@@ -105,3 +106,14 @@ def test_backup_restored_into_a_new_zone_has_no_drift(
     assert summary.errors == []
     report = drift.compare(drift.desired_from_plan(resources), read_zone_state(client, target.id))
     assert report.in_sync, [i.to_dict() for i in report.items]
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(site=sites())
+def test_planned_host_targets_are_in_the_form_cloudflare_returns(site: dict[str, Any]) -> None:
+    # Cloudflare stores CNAME/MX/NS targets without the trailing dot and the reader compares
+    # that form; a dot in the plan is a diff on every preview.
+    spec = parse_site(site)
+    for record in planned_records(spec):
+        if record.type in ("CNAME", "MX", "NS"):
+            assert record.content == "." or not record.content.endswith("."), record
