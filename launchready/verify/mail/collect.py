@@ -153,7 +153,7 @@ def gather(
         if not done:  # the deadline passed: give up on everything outstanding
             for request, future in in_flight.items():
                 future.cancel()
-                record(request, f"no answer before the {deadline}s deadline")
+                record(request, f"no answer before the deadline ({deadline:.2f}s)")
             in_flight.clear()
         for request, future in list(in_flight.items()):
             if future in done:
