@@ -85,3 +85,10 @@ def test_new_rejects_a_stack_name_pulumi_would_not_take(tmp_path: Path, stack: s
     assert "is not a Pulumi stack name" in result.output
     assert "Traceback" not in result.output
     assert not tmp_path.joinpath("escape.yaml").exists() and not stacks.exists()
+
+
+def test_new_says_the_next_command_for_the_stacks_dir_it_wrote_to(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["new", "client.example", "-s", "c", "--stacks-dir", str(tmp_path)],
+                           env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert f"next: launchready plan --stack c --stacks-dir {tmp_path}" in " ".join(result.output.split())

@@ -37,7 +37,8 @@ def new(
     zone_id: Annotated[str | None, typer.Option(help="adopt this existing zone")] = None,
     account_id: Annotated[str | None, typer.Option(help="create the zone in this account")] = None,
     tenant: Annotated[str | None, typer.Option(help="Microsoft 365 tenant for DKIM")] = None,
-    ci: Annotated[Literal["none", "github"], typer.Option(help="also write a CI workflow")] = "none",
+    ci: Annotated[Literal["none", "github"], typer.Option(
+        help="github: also write .github/workflows/launchready-<stack>.yml")] = "none",
     stacks_dir: Annotated[Path, typer.Option(help="where stack files live")] = Path("stacks"),
     force: Annotated[bool, typer.Option(help="overwrite an existing stack file (and workflow)")] = False,
 ) -> None:
@@ -60,7 +61,8 @@ def new(
         typer.echo(f"wrote {path}")
     for todo in result.todos:
         err.print(f"[yellow]todo:[/] {todo}")
-    err.print(f"next: launchready plan --stack {name}")
+    where = "" if stacks_dir == loader.DEFAULT_STACKS_DIR else f" --stacks-dir {stacks_dir}"
+    err.print(f"next: launchready plan --stack {name}{where}", highlight=False)
 
 
 def schema() -> None:
