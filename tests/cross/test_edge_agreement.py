@@ -3,7 +3,8 @@
 The plan is read the way Cloudflare's edge applies it: the ``security_header`` zone setting
 becomes the Strict-Transport-Security header (and, with nosniff, X-Content-Type-Options), the
 response-header transform rule adds its map, the dynamic redirect sends the other host to
-the canonical one, CAA ``data`` lists the issuers. Verify's ``Expectation`` (from the same
+the canonical one, CAA ``data`` lists the issuers, the DMARC and ``_mta-sts`` TXT records
+carry the policy and the policy id. Verify's ``Expectation`` (from the same
 spec) and the sandbox's web sites must agree with that, field for field.
 """
 
@@ -22,6 +23,7 @@ from launchready.plan import PlannedResource, plan_spec
 from launchready.spec import SiteSpec, load_stack, parse_site
 from launchready.testbed.scenarios import Sandbox
 from launchready.verify.expectations import from_spec
+from launchready.verify.mail.expectation import EmailExpectation
 from tests.cross.specs import sites
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
@@ -35,7 +37,8 @@ def edge(plan: list[PlannedResource], domain: str) -> dict[str, Any]:
     """Headers, redirect and apex CAA issuers as Cloudflare would serve the plan."""
     headers: dict[str, str] = {}
     out: dict[str, Any] = {"headers": headers, "redirect": None, "caa": set(), "hsts": None,
-                           "monitors": set(), "skip_hosts": set()}
+                           "monitors": set(), "skip_hosts": set(), "mta_sts_id": None,
+                           "dmarc": None}
     for res in plan:
         inputs = snake(res.inputs)
         if res.type == SETTING and inputs["setting_id"] == "security_header":
@@ -72,6 +75,11 @@ def edge(plan: list[PlannedResource], domain: str) -> dict[str, Any]:
             hosts = re.search(r"http\.host in \{([^}]*)\}", inputs["rules"][0]["expression"])
             assert hosts, inputs["rules"][0]
             out["skip_hosts"] = set(re.findall(r'"([^"]*)"', hosts[1]))
+        elif res.type == DNS and inputs["type"] == "TXT" and inputs["name"] == f"_mta-sts.{domain}":
+            out["mta_sts_id"] = inputs["content"].removeprefix("v=STSv1; id=")
+        elif res.type == DNS and inputs["type"] == "TXT" and inputs["name"] == f"_dmarc.{domain}":
+            tags = dict(t.strip().split("=", 1) for t in inputs["content"].split(";"))
+            out["dmarc"] = (tags["p"], tags.get("sp", tags["p"]))
         elif (res.type == DNS and inputs["type"] == "CAA" and inputs["name"] == domain
               and inputs["data"]["tag"] == "issue"):
             out["caa"].add(inputs["data"]["value"])
@@ -92,6 +100,9 @@ def check_agreement(spec: SiteSpec) -> None:
                                   expect.hsts.preload)
     assert expect.csp == served["headers"].get("Content-Security-Policy")
     assert set(expect.caa_issuers or ()) == served["caa"]
+    mail = EmailExpectation.from_spec(spec)
+    assert served["dmarc"] == (mail.dmarc_policy, mail.dmarc_subdomain_policy)
+    assert served["mta_sts_id"] == mail.mta_sts_id
     if spec.monitoring.monitors:
         assert served["monitors"] == {(m.name, m.url, m.method, m.expected_codes)
                                       for m in expect.monitors}

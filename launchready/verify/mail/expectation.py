@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from launchready.spec.models import SiteSpec
+from launchready.spec.records import mta_sts_id
 
 POLICY_RANK = {"none": 0, "quarantine": 1, "reject": 2}
 """DMARC policies, weakest first."""
@@ -67,7 +68,9 @@ class EmailExpectation:
             dmarc_rua_required=bool(dmarc.rua),
             mta_sts=email.mta_sts is not None,
             mta_sts_mode=email.mta_sts.mode if email.mta_sts else None,
-            mta_sts_id=email.mta_sts.policy_id if email.mta_sts else None,
+            # The id the stack publishes (derived from the policy when not given), so a
+            # policy edited without a new id is caught.
+            mta_sts_id=mta_sts_id(spec) if email.mta_sts else None,
             tls_rpt=email.tls_rpt is not None,
             tls_rpt_rua=tuple(email.tls_rpt.rua) if email.tls_rpt else (),
             source="spec",
