@@ -136,6 +136,7 @@ def test_missing_stack_lists_existing(stacks_dir: Path) -> None:
     with pytest.raises(SpecError) as caught:
         load_stack("nope", stacks_dir)
     assert "no stack named 'nope' (stacks here: example" in str(caught.value)
+    assert f"`launchready new DOMAIN --stack nope --stacks-dir {stacks_dir}`" in str(caught.value)
 
 
 def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:

@@ -99,9 +99,10 @@ def read_stack_config(stack: str, stacks_dir: Path = DEFAULT_STACKS_DIR) -> dict
     if not path.is_file():
         found = available_stacks(stacks_dir)
         hint = f"stacks here: {', '.join(found)}" if found else f"no stack files in {stacks_dir}/"
+        where = "" if stacks_dir == DEFAULT_STACKS_DIR else f" --stacks-dir {stacks_dir}"
         raise SpecError(
             [SpecProblem(str(path), f"no stack named {stack!r} ({hint}); create one with "
-                                    f"`launchready new DOMAIN --stack {stack}`")]
+                                    f"`launchready new DOMAIN --stack {stack}{where}`")]
         )
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
