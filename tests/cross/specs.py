@@ -142,6 +142,11 @@ def sites(draw: st.DrawFn, *, strict: bool = False) -> dict[str, Any]:
                 "hsts": hsts},
         "email": draw(email()),
         "dnssec": draw(st.booleans()),
+        "caa": {"issuers": draw(st.lists(st.sampled_from(["letsencrypt.org", "pki.goog", "sectigo.com"]),
+                                         min_size=1, max_size=3, unique=True)),
+                "wildcard_issuers": draw(st.lists(st.sampled_from(["letsencrypt.org", "digicert.com"]),
+                                                  max_size=2, unique=True)),
+                **({"iodef": "mailto:security@example.net"} if draw(st.booleans()) else {})},
         "firewall": {"rate_limits": scaffold_rate_limits(plan) if strict else draw(rate_limits(plan))},
     }
     if LIMITS[plan].health_checks and draw(st.booleans()):  # type: ignore[index]
