@@ -45,3 +45,10 @@ def test_checks_refuses_an_unknown_format_as_a_usage_error() -> None:
     result = runner.invoke(app, ["checks", "--format", "xml"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_commands_that_call_the_cloudflare_api_share_base_url_and_zone_id() -> None:
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for name in ("drift", "adopt", "backup", "restore"):
+        assert "--base-url" in _options(commands[name]), name
+        assert "--zone-id" in _options(commands[name]), name

@@ -40,6 +40,8 @@ from launchready.spec.models import normalize_domain
 
 StacksDir = Annotated[Path, typer.Option("--stacks-dir", help="directory holding the stack files")]
 Stack = Annotated[str, typer.Option("--stack", "-s", help="stack name (stacks/Pulumi.<stack>.yaml)")]
+BaseUrl = Annotated[str | None, typer.Option(
+    "--base-url", help="Cloudflare API base URL (default: $CLOUDFLARE_BASE_URL or the public API)")]
 
 
 def register(app: typer.Typer) -> None:
@@ -54,9 +56,9 @@ def _fail(message: str, code: ExitCode, client: cloudflare.Cloudflare | None = N
     return typer.Exit(code)
 
 
-def _client(stack: str, stacks_dir: Path) -> cloudflare.Cloudflare:
+def _client(stack: str, stacks_dir: Path, base_url: str | None) -> cloudflare.Cloudflare:
     try:
-        return make_client(resolve_token(stack, stacks_dir))
+        return make_client(resolve_token(stack, stacks_dir), base_url=base_url)
     except CloudflareError as exc:
         raise _fail(str(exc), ExitCode.COULD_NOT_RUN) from None
 
@@ -86,6 +88,7 @@ def adopt(
         typer.Option("--out-import", help="where to write the pulumi import file "
                                           "(default: <stacks-dir>/<stack>.import.json)"),
     ] = None,
+    base_url: BaseUrl = None,
 ) -> None:
     """Write an existing zone's records into a new stack's spec, plus a `pulumi import --file`
     JSON with the program's exact logical names, so the first `pulumi up` adopts every record.
@@ -105,7 +108,7 @@ def adopt(
         if zone_file is not None:
             records = _read_zone_file(zone_file, domain)
             if os.environ.get(TOKEN_ENV) and not account_id:
-                client = _client(stack, stacks_dir)
+                client = _client(stack, stacks_dir, base_url)
                 live = read_zone_state(client, zone_id or domain, parts={"records"})
                 records = attach_ids(records, live.records)
                 zone_id, zone_plan, live_zone = live.zone.id, live.zone.plan, live.zone
@@ -113,7 +116,7 @@ def adopt(
                 raise _fail(f"without {TOKEN_ENV}, give --zone-id (existing zone) or --account-id "
                             "(create it)", ExitCode.USAGE)
         else:
-            client = _client(stack, stacks_dir)
+            client = _client(stack, stacks_dir, base_url)
             state = read_zone_state(client, zone_id or domain, parts={"records", "rulesets"})
             records, rulesets = list(state.records), state.rulesets
             zone_id, zone_plan, live_zone = state.zone.id, state.zone.plan, state.zone
@@ -204,7 +207,11 @@ def backup(
     out: Annotated[
         Path | None, typer.Option("--out", help="parent folder (default: backups/<stack>)")
     ] = None,
+    zone_id: Annotated[
+        str | None, typer.Option("--zone-id", help="back up this zone (default: the stack's)")
+    ] = None,
     stacks_dir: StacksDir = DEFAULT_STACKS_DIR,
+    base_url: BaseUrl = None,
 ) -> None:
     """Back up the stack's zone to a timestamped folder: BIND export, settings, rulesets,
     health checks, notification policies, manifest and a rollback runbook.
@@ -214,8 +221,8 @@ def backup(
     client: cloudflare.Cloudflare | None = None
     try:
         spec = load_stack(stack, stacks_dir)
-        client = _client(stack, stacks_dir)
-        folder = backup_zone(client, _zone_ref(spec, None), out or Path("backups") / stack,
+        client = _client(stack, stacks_dir, base_url)
+        folder = backup_zone(client, _zone_ref(spec, zone_id), out or Path("backups") / stack,
                              stack=stack)
     except SpecError as exc:
         raise _fail(exc.render(), ExitCode.USAGE) from None
@@ -240,6 +247,7 @@ def restore(
         bool, typer.Option("--prune", help="also delete records that are not in the backup")
     ] = False,
     stacks_dir: StacksDir = DEFAULT_STACKS_DIR,
+    base_url: BaseUrl = None,
 ) -> None:
     """Put a backup back into the zone: records (create missing, update changed; delete only
     with --prune), settings, rulesets, health checks, notification policies and DNSSEC
@@ -251,7 +259,7 @@ def restore(
     try:
         spec = load_stack(stack, stacks_dir)
         saved = load_backup(backup_dir)
-        client = _client(stack, stacks_dir)
+        client = _client(stack, stacks_dir, base_url)
         summary = restore_backup(client, saved, _zone_ref(spec, zone_id), prune=prune,
                                  dry_run=not yes)
     except SpecError as exc:

@@ -293,3 +293,25 @@ def test_restore_help_names_everything_it_restores_and_the_dry_run() -> None:
     for part in ("records", "settings", "rulesets", "health checks", "notification policies", "DNSSEC"):
         assert part in text, part
     assert "Without --yes it only shows the changes" in text
+
+
+def test_backup_and_restore_take_base_url_and_zone_id_like_drift(
+        fake: FakeCloudflare, empty: FakeCloudflare, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_zone(fake)
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    (stacks / "Pulumi.shop.yaml").write_text(STACK % "ffffffffffffffffffffffffffffffff")
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", CANARY)
+    monkeypatch.delenv("CLOUDFLARE_BASE_URL", raising=False)
+    common = ["--stack", "shop", "--stacks-dir", str(stacks)]
+    backed = CliRunner().invoke(app, ["backup", *common, "--out", str(tmp_path / "b"),
+                                      "--base-url", fake.base_url, "--zone-id", ZONE_ID])
+    assert backed.exit_code == 0, backed.output
+    folder = latest_backup(tmp_path / "b")
+    assert folder is not None
+    restored = CliRunner().invoke(app, ["restore", str(folder), *common, "--yes",
+                                        "--base-url", empty.base_url, "--zone-id", OTHER_ZONE])
+    assert restored.exit_code == 0, restored.output
+    assert _records(empty, OTHER_ZONE) == _records(fake, ZONE_ID)
+    assert CANARY not in backed.output + restored.output
