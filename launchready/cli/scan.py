@@ -9,6 +9,7 @@ Values are shown only as ``launchready.redact.redact`` output.
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from dataclasses import replace
 from enum import StrEnum
@@ -226,6 +227,9 @@ def scan_logs_command(
     Example: kubectl logs deploy/api | launchready scan-logs - --format json
     """
     if target == "-":
+        if sys.stdin.isatty():  # nothing piped in: say why it waits instead of seeming to hang
+            err.print("scan-logs: reading logs from the terminal; pipe them in "
+                      "(… | launchready scan-logs -) or end with Ctrl-D", highlight=False)
         report = LogReport(max_samples=samples)
         scan_log_stream(typer.get_binary_stream("stdin"), "<stdin>", report)
     else:

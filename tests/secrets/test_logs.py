@@ -103,3 +103,23 @@ def test_directory_of_logs_and_sample_cap(tmp_path: Path) -> None:
     assert report.counts[LogKind.EMAIL] == 15
     assert len(report.samples[LogKind.EMAIL]) == 2
     assert report.skipped == ["core.dump: binary"]
+
+
+def test_scan_logs_from_a_terminal_says_what_it_waits_for() -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    controller, terminal = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "launchready", "scan-logs", "-"],
+                                stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.write(controller, b"\x04")  # Ctrl-D: end of input
+        out, err = proc.communicate(timeout=30)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert proc.returncode == 0, err
+    assert b"reading logs from the terminal" in err
+    assert b"nothing to redact found" in out
