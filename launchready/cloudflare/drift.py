@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from launchready.cloudflare.state import DnsRecord, HealthCheck, NotificationPolicy, ZoneState
-from launchready.verify.dnsclient import DnsAnswer, Lookup, Rcode
+from launchready.verify.dnsclient import DnsAnswer, Lookup, Rcode, is_service_name
 
 ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
 DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
@@ -471,7 +471,9 @@ def _record_attributes(want: DesiredRecord, have: DnsRecord) -> list[DriftItem]:
 def _unmanaged(rec: DnsRecord, resolved: Mapping[str, DnsAnswer]) -> DriftItem:
     target = rec.content.rstrip(".").lower()
     answer = resolved.get(target) if rec.type == "CNAME" else None
-    if answer is not None and answer.ok and answer.void:
+    gone = answer is not None and answer.ok and (
+        answer.rcode is Rcode.NXDOMAIN if is_service_name(rec.name) else answer.void)
+    if answer is not None and gone:
         return DriftItem(
             "record.takeover_risk", f"live:{rec.id}", _describe(rec), None,
             {**_live_record(rec), "target_rcode": answer.rcode.value,

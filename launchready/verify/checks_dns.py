@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from launchready.verify.dnsclient import DnsAnswer, Rcode
+from launchready.verify.dnsclient import DnsAnswer, Rcode, is_service_name
 from launchready.verify.expectations import CLOUDFLARE_CAA_ISSUERS, CLOUDFLARE_NS_SUFFIX, Expectation
 from launchready.verify.model import CheckResult
 from launchready.verify.observations import DomainObservations
@@ -115,7 +115,8 @@ def check_dangling(obs: DomainObservations, expect: Expectation) -> CheckResult:
             errors.extend(target_problems)
         else:
             nx = any(a is not None and a.rcode is Rcode.NXDOMAIN for a in targets)
-            dangling[name] = f"{target} ({'NXDOMAIN' if nx else 'no A/AAAA'})"
+            if nx or not is_service_name(name):
+                dangling[name] = f"{target} ({'NXDOMAIN' if nx else 'no A/AAAA'})"
     evidence: dict[str, Any] = {"cnames": aliases}
     if dangling:
         evidence["dangling"] = dangling

@@ -45,6 +45,15 @@ class DnsAnswer:
         return self.rcode is Rcode.NXDOMAIN or (self.rcode is Rcode.NOERROR and not self.records)
 
 
+def is_service_name(name: str) -> bool:
+    """A name with a ``_`` label (``s1._domainkey``, ``_acme-challenge.www``): not a host.
+
+    A CNAME there points at a name that holds a TXT record and no address by design, so only a
+    target that does not exist (NXDOMAIN) leaves it dangling.
+    """
+    return any(label.startswith("_") for label in name.split("."))
+
+
 class Lookup(Protocol):
     def query(self, name: str, rdtype: str) -> DnsAnswer:
         """Ask once (cached per run); never raises for DNS or network failures."""
