@@ -743,6 +743,8 @@ def write_adoption(adoption: Adoption, stack: str, stacks_dir: Path, *, force: b
     if existing and not force:
         raise AdoptError(f"{existing[0]} already exists; pass --force to replace it "
                          "(other config keys of the stack file are kept)")
+    for target in targets:  # a folder that cannot exist fails here, before either file is written
+        target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, stack_document(adoption.site, path if path.exists() else None))
     if not adoption.has_imports:
         return path, None

@@ -327,3 +327,15 @@ def test_health_checks_the_spec_cannot_hold_stay_unmanaged() -> None:
     post = HealthCheck("c2", "post", DOMAIN, "HTTPS", http_config=HttpConfig(method="POST"))
     _, _, unmanaged = monitoring_from_health_checks(DOMAIN, [post], [policy], "pro", warnings)
     assert unmanaged == ["health check post: method POST is not in the spec (GET or HEAD)"]
+
+
+def test_an_import_path_that_cannot_be_written_leaves_no_stack_behind(
+        fake: FakeCloudflare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_zone(fake)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    stacks = tmp_path / "stacks"
+    result = _run(["adopt", DOMAIN, "--stack", "shop", "--stacks-dir", str(stacks),
+                   "--out-import", str(blocker / "shop.import.json")], fake, monkeypatch)
+    assert result.exit_code == 2, result.output
+    assert not (stacks / "Pulumi.shop.yaml").exists()  # a re-run is not refused for a half adoption
