@@ -92,3 +92,12 @@ def test_new_says_the_next_command_for_the_stacks_dir_it_wrote_to(tmp_path: Path
                            env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
     assert f"next: launchready plan --stack c --stacks-dir {tmp_path}" in " ".join(result.output.split())
+
+
+def test_new_into_a_stacks_dir_that_is_a_file_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "stacks"
+    blocker.write_text("")
+    result = runner.invoke(app, ["new", "client.example", "--stacks-dir", str(blocker)])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "error: cannot write the scaffold" in result.output

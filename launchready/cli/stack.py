@@ -57,6 +57,10 @@ def new(
     except (SpecError, FileExistsRefused) as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot write the scaffold: {exc.filename or stacks_dir}: "
+                  f"{exc.strerror or exc}", highlight=False)
+        raise typer.Exit(ExitCode.USAGE) from None
     for path in result.written:
         typer.echo(f"wrote {path}")
     for todo in result.todos:
