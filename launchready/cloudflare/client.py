@@ -35,7 +35,7 @@ PULUMI_TIMEOUT = 30.0
 _PULUMI_SECRETS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_ACCESS_TOKEN")
 """Environment values that a failing ``pulumi`` might echo; scrubbed like the token."""
 _SCOPES = ("a token scoped to the zone with Zone:Read, DNS:Read, Zone Settings:Read, Zone WAF:Read, "
-           "Health Checks:Read, Notifications:Read; Edit permissions for adopt --apply and restore")
+           "Health Checks:Read, Notifications:Read; the Edit permissions too for restore")
 
 
 class CloudflareError(Exception):

@@ -91,6 +91,8 @@ def test_without_pulumi_the_error_names_both_ways(project: Path) -> None:
     assert "CLOUDFLARE_API_TOKEN" in message
     assert "pulumi config set --secret cloudflare:apiToken --stack shop" in message
     assert "not on PATH" in message
+    assert "adopt --apply" not in message  # no such option: adopt only reads
+    assert "the Edit permissions too for restore" in message
 
 
 def test_an_empty_value_and_a_hung_pulumi_are_errors(project: Path) -> None:
