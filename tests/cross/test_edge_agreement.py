@@ -143,7 +143,7 @@ IDN_MONITOR = {"domain": "bücher.example", "zone": {"account_id": "0" * 32}, "p
 """A monitor host written as a U-label with case and a trailing dot."""
 
 
-@settings(max_examples=15, deadline=None, derandomize=True,
+@settings(max_examples=10, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(site=sites(), headers=header_choices, hsts_on=st.booleans(), nosniff=st.booleans())
 @example(site=NO_HEADERS, headers={"enabled": False}, hsts_on=True, nosniff=True)

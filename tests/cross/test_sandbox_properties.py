@@ -26,7 +26,7 @@ EXTERNAL_RUA = {
 """DMARC reports to another domain need its consent (RFC 7489 §7.1); the sandbox gives it."""
 
 
-@settings(max_examples=10, deadline=None, derandomize=True,
+@settings(max_examples=8, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(site=sites())
 @example(site=EXTERNAL_RUA)
