@@ -153,6 +153,8 @@ def test_presets_fill_and_user_overrides() -> None:
     assert [m.host for m in google.email.mx] == ["smtp.google.com"]
     assert google.email.spf.includes == ["_spf.google.com"]
     m365 = parse_site({**base, "email": {"provider": "microsoft_365", "tenant": "contoso"}})
+    with pytest.raises(SpecError, match=r"email.tenant: 'contoso inc' is not a tenant name"):
+        parse_site({**base, "email": {"provider": "microsoft_365", "tenant": "contoso inc"}})
     assert m365.email.mx[0].host == "client-example.mail.protection.outlook.com"
     assert m365.email.dkim[0].cname == (
         "selector1-client-example._domainkey.contoso.onmicrosoft.com"

@@ -378,6 +378,14 @@ class Email(StrictModel):
     mta_sts: MtaSts | None = None
     tls_rpt: TlsRpt | None = None
 
+    @field_validator("tenant")
+    @classmethod
+    def _tenant(cls, value: str | None) -> str | None:
+        if value is not None and not _LABEL.match(value.lower()):
+            raise ValueError(f"{value!r} is not a tenant name: give the x of x.onmicrosoft.com, "
+                             "e.g. contoso")
+        return value.lower() if value else value
+
     @model_validator(mode="before")
     @classmethod
     def _preset(cls, data: Any) -> Any:
