@@ -433,7 +433,9 @@ class Sandbox:
     # -- lifecycle ---------------------------------------------------------------
 
     def _start_web(self, sites: list[Site]) -> WebServer:
-        tls_min: TlsVersionName = "1.0" if SandboxFault.LEGACY_TLS in self.faults else "1.2"
+        # The zone's min_tls_version, as Cloudflare's edge applies it.
+        tls_min: TlsVersionName = ("1.0" if SandboxFault.LEGACY_TLS in self.faults
+                                   else self.spec.tls.min_version)
         if self._privileged:
             for _ in range(5):
                 address = _private_loopback()

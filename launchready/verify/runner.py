@@ -295,9 +295,10 @@ def tls_results(collector: Collector, expect: Expectation, options: VerifyOption
     jobs = {key: _tls_job(endpoint, options) for key, endpoint in endpoints.items()}
     observations = collector.run_all(jobs, lambda key: tls.TlsObservation(
         *endpoints[key], error="no handshake before the step deadline"))
+    min_version = expect.spec.tls.min_version if expect.spec is not None else "1.2"
     out: list[CheckResult] = []
     for observation in observations.values():
-        out += tls.evaluate_tls(observation)
+        out += tls.evaluate_tls(observation, min_version=min_version)
     return out
 
 

@@ -431,7 +431,9 @@ def _probe_evidence(obs: TlsObservation) -> dict[str, Any]:
     }
 
 
-def evaluate_protocols(obs: TlsObservation) -> CheckResult:
+def evaluate_protocols(obs: TlsObservation, min_version: str = "1.2") -> CheckResult:
+    """Legacy TLS refused and TLS 1.2 offered; with a spec asking for ``min_version`` 1.3,
+    TLS 1.2 refused instead (the zone's minimum TLS version)."""
     check = "tls.protocols"
     if obs.error is not None:
         return result(check, Status.ERROR, f"could not check: {obs.error}", {"error": obs.error},
@@ -447,7 +449,12 @@ def evaluate_protocols(obs: TlsObservation) -> CheckResult:
         return result(check, Status.FAIL, f"legacy TLS {' and '.join(legacy)} offered", evidence,
                       "set the minimum TLS version to 1.2", obs.target)
     tls12 = probes.get("1.2")
-    if tls12 is not None and tls12.offered is False:
+    only13 = min_version == "1.3"
+    if only13 and tls12 is not None and tls12.offered:
+        evidence["error"] = "TLS 1.2 offered"
+        return result(check, Status.FAIL, "TLS 1.2 offered, the spec's minimum is TLS 1.3",
+                      evidence, "set the zone's minimum TLS version to 1.3", obs.target)
+    if not only13 and tls12 is not None and tls12.offered is False:
         evidence["error"] = "TLS 1.2 not offered"
         return result(check, Status.FAIL, "TLS 1.2 is not offered (older clients cannot connect)",
                       evidence, "enable TLS 1.2 alongside TLS 1.3", obs.target)
@@ -459,8 +466,9 @@ def evaluate_protocols(obs: TlsObservation) -> CheckResult:
                       f"could not test TLS {', '.join(untested)} (not a pass): {reasons}", evidence,
                       "re-run from a machine whose OpenSSL can still offer old TLS versions",
                       obs.target)
-    return result(check, Status.PASS, "TLS 1.2 offered, TLS 1.0 and 1.1 refused", evidence,
-                  target=obs.target)
+    summary = ("TLS 1.3 only, as the spec asks: TLS 1.0, 1.1 and 1.2 refused" if only13
+               else "TLS 1.2 offered, TLS 1.0 and 1.1 refused")
+    return result(check, Status.PASS, summary, evidence, target=obs.target)
 
 
 def evaluate_tls13(obs: TlsObservation) -> CheckResult:
@@ -482,8 +490,9 @@ def evaluate_tls13(obs: TlsObservation) -> CheckResult:
                   "enable TLS 1.3 (faster handshakes, no legacy ciphers)", obs.target)
 
 
-def evaluate_tls(obs: TlsObservation, now: dt.datetime | None = None) -> list[CheckResult]:
+def evaluate_tls(obs: TlsObservation, now: dt.datetime | None = None,
+                 min_version: str = "1.2") -> list[CheckResult]:
     """The four TLS checks for one address, in catalogue order."""
-    return [evaluate_certificate(obs), evaluate_expiry(obs, now), evaluate_protocols(obs),
-            evaluate_tls13(obs)]
+    return [evaluate_certificate(obs), evaluate_expiry(obs, now),
+            evaluate_protocols(obs, min_version), evaluate_tls13(obs)]
 

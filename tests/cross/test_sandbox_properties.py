@@ -39,3 +39,13 @@ def test_sandbox_of_a_random_spec_passes_verify(site: dict[str, Any]) -> None:
                # own addresses cannot be served from here.
                and not (r.id == "dns.resolves" and not spec.origin.proxied)]
     assert unhappy == []
+
+
+def test_tls_13_only_spec_is_served_and_verified_as_such() -> None:
+    # tls.min_version 1.3 becomes the zone's min_tls_version: the edge refuses TLS 1.2, the
+    # sandbox must do the same, and verify must judge that by the spec, not the baseline.
+    spec = parse_site({**EXTERNAL_RUA, "tls": {"min_version": "1.3"}})
+    results = verify_sandbox(spec)
+    protocols = [r for r in results if r.id == "tls.protocols"]
+    assert protocols and all(r.status is Status.PASS for r in protocols), protocols
+    assert all(r.evidence["offered"]["1.2"] is False for r in protocols), protocols
