@@ -180,10 +180,10 @@ def _print_findings(
     show_allowed: bool,
 ) -> None:
     console = _stdout()
-    covered = f"{tree.scanned} files"
+    covered = _count(tree.scanned, "file")
     if history is not None:
-        covered += f", {history.scanned} commits"
-    summary = f"{len(findings)} secrets found" if findings else "no secrets found"
+        covered += f", {_count(history.scanned, 'commit')}"
+    summary = f"{_count(len(findings), 'secret')} found" if findings else "no secrets found"
     summary += f" ({covered})"
     if allowed:
         summary += f"; {_allowed_summary(allowed)}"
@@ -250,9 +250,13 @@ def scan_logs_command(
     raise typer.Exit(_exit_code(report.total > 0, errors))
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _print_log_report(report: LogReport) -> None:
     console = _stdout()
-    covered = f"{report.files} files, {report.bytes_scanned} bytes"
+    covered = f"{_count(report.files, 'file')}, {_count(report.bytes_scanned, 'byte')}"
     if not report.total:
         console.print(f"nothing to redact found ({covered})", highlight=False)
         return

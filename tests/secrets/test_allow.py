@@ -108,7 +108,7 @@ def test_allow_file_fingerprint_and_paths(tmp_path: Path) -> None:
     )
     code, stdout, output = _invoke(str(tmp_path), "--no-git")
     assert code == 1
-    assert "1 secrets found (3 files); 2 allowed (.launchready-secrets.toml: 2)" in stdout
+    assert "1 secret found (3 files); 2 allowed (.launchready-secrets.toml: 2)" in stdout
     _assert_hidden(output, by_fp, in_fixture, counted)
 
     code, stdout, output = _invoke(str(tmp_path), "--no-git", "-f", "json", "--show-allowed")
@@ -217,7 +217,7 @@ def test_baseline_round_trip_lets_only_new_secrets_fail(tmp_path: Path) -> None:
 
     code, stdout, output = _invoke(str(tree), "--no-git", "--baseline", str(baseline))
     assert code == 0, output
-    assert "no secrets found (1 files); 1 allowed (baseline: 1)" in stdout
+    assert "no secrets found (1 file); 1 allowed (baseline: 1)" in stdout
 
     (tree / "new.env").write_text(f"K={new}\n")
     code, stdout, output = _invoke(str(tree), "--no-git", "--baseline", str(baseline), "-f", "json")

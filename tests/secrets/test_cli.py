@@ -122,7 +122,7 @@ def test_scan_logs_clean_directory_exits_zero(tmp_path: Path) -> None:
     (tmp_path / "app.log").write_text("2024-01-15T12:30:45Z INFO started in 1234ms\n")
     result = runner.invoke(app, ["scan-logs", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "nothing to redact found (1 files" in result.stdout
+    assert "nothing to redact found (1 file, 44 bytes)" in result.stdout
 
 
 def test_history_timeout_and_no_finding_exits_three(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
