@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-from launchready.verify.expectations import SESSION_COOKIE_HINTS, Expectation
+from launchready.verify.expectations import BASELINE_HSTS_MAX_AGE, SESSION_COOKIE_HINTS, Expectation
 from launchready.verify.model import CheckResult
 from launchready.verify.observations import (
     DomainObservations,
@@ -215,6 +215,11 @@ def check_hsts(obs: DomainObservations, expect: Expectation) -> CheckResult:
     if not first.tls_verified:
         return warned(cid, "HSTS is sent, but browsers ignore it while the certificate does not verify",
                       evidence, "fix the certificate (see tls.certificate)")
+    if parsed["max_age"] < BASELINE_HSTS_MAX_AGE:
+        # The spec may ramp HSTS up on purpose; meeting it is not yet the launch-ready bar.
+        return warned(cid, f"HSTS max-age {parsed['max_age']} meets the spec but is below the "
+                           f"launch-ready {BASELINE_HSTS_MAX_AGE} (6 months)", evidence,
+                      f"raise launchready:site.tls.hsts.max_age to at least {BASELINE_HSTS_MAX_AGE}")
     return passed(cid, f"HSTS max-age={parsed['max_age']}"
                        + ("; includeSubDomains" if parsed["include_subdomains"] else "")
                        + ("; preload" if parsed["preload"] else ""), evidence)

@@ -174,6 +174,16 @@ def test_hsts_missing_short_and_flags() -> None:
     assert run("http.hsts", first(None), hsts=None).status is Status.SKIPPED
 
 
+def test_hsts_below_the_launch_ready_floor_warns_even_when_the_spec_asks_for_less() -> None:
+    headers = tuple(h for h in GOOD_HEADERS if h[0] != "Strict-Transport-Security")
+    web = good_web(home=chain(hop(f"https://{APEX}/",
+                                  headers=(*headers, ("Strict-Transport-Security", "max-age=86400")))))
+    ramping = HstsExpectation(3600, include_subdomains=False, preload=False)
+    result = run("http.hsts", web, hsts=ramping)
+    assert result.status is Status.WARN
+    assert "meets the spec but is below the launch-ready 15552000" in result.summary
+
+
 def test_hsts_over_an_unverified_certificate_warns() -> None:
     unverified = response(f"https://{APEX}/", headers=GOOD_HEADERS, tls_verified=False)
     web = good_web(home=chain(HttpExchange(f"https://{APEX}/", unverified)))
