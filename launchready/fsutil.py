@@ -40,3 +40,18 @@ def write_atomic(path: Path, text: str, *, overwrite: bool = True) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def unwritable_reason(path: Path) -> str | None:
+    """Why ``path`` can never become a file (a folder, or a file where a folder must be); else None.
+
+    Checked before long runs (verify, demo) so a typo in ``--output`` fails in a second, not
+    after the whole run. Permissions are left to the write itself.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return "is a directory"
+    for parent in path.parents:
+        if parent.exists():
+            return None if parent.is_dir() else f"{parent} is a file, not a folder"
+    return None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from launchready.fsutil import FileExistsRefused, write_atomic
+from launchready.fsutil import FileExistsRefused, unwritable_reason, write_atomic
 
 
 def test_replaces_whole_files_and_leaves_no_temp(tmp_path: Path) -> None:
@@ -35,3 +35,12 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
         write_atomic(target, 42)  # type: ignore[arg-type]
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["stack.yaml"]
+
+
+def test_unwritable_reason_names_folders_and_files_in_the_way(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert unwritable_reason(tmp_path) == "is a directory"
+    assert unwritable_reason(blocker / "deeper" / "r.html") == f"{blocker} is a file, not a folder"
+    assert unwritable_reason(tmp_path / "new" / "folders" / "r.html") is None
+    assert unwritable_reason(blocker) is None  # an existing file may be replaced

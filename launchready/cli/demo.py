@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from launchready.exitcodes import ExitCode
-from launchready.fsutil import write_atomic
+from launchready.fsutil import unwritable_reason, write_atomic
 from launchready.spec import SpecError, load_stack
 from launchready.spec.loader import DEFAULT_STACKS_DIR
 from launchready.verify.report import render, render_table
@@ -33,6 +33,9 @@ def demo(
     from launchready.demo import run_demo  # starts servers: import only when asked
 
     err = Console(stderr=True)
+    if why := unwritable_reason(report):
+        err.print(f"[red]error:[/] --report {report}: {why}", highlight=False)
+        raise typer.Exit(ExitCode.USAGE)
     try:
         spec = load_stack(stack, stacks_dir)
     except SpecError as exc:

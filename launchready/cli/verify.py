@@ -18,7 +18,7 @@ from rich.table import Table
 
 from launchready.cloudflare.client import TOKEN_ENV, CloudflareError, resolve_token
 from launchready.exitcodes import ExitCode
-from launchready.fsutil import write_atomic
+from launchready.fsutil import unwritable_reason, write_atomic
 from launchready.spec.loader import DEFAULT_STACKS_DIR, SpecError
 from launchready.verify import catalogue
 from launchready.verify.http import parse_connect_to, parse_resolve
@@ -108,6 +108,8 @@ def verify(
         raise _usage("--timeout and --deadline must be positive and --concurrency at least 1")
     if ca_bundle is not None and not ca_bundle.is_file():
         raise _usage(f"--ca-bundle {ca_bundle}: no such file")
+    if output is not None and (why := unwritable_reason(output)):
+        raise _usage(f"--output {output}: {why}")
     for prefix in [*(only or []), *(skip or [])]:
         if not catalogue.select([prefix]):
             raise _usage(f"no check id starts with {prefix!r}; see `launchready checks`")

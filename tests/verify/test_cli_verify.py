@@ -96,3 +96,14 @@ def test_nothing_observable_exits_3(fleet: Fleet) -> None:
                                  "--format", "junit"])
     assert result.exit_code == 3, result.output
     assert "<error" in result.stdout and "<failure" not in result.stdout
+
+
+def test_a_bad_output_path_fails_before_anything_is_checked(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("verify ran although --output can never be written")
+
+    monkeypatch.setattr("launchready.cli.verify.run_verify", must_not_run)
+    result = runner.invoke(app, ["verify", "good.test", "--output", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "is a directory" in result.output
