@@ -85,6 +85,9 @@ def render_stack(options: NewStack) -> tuple[str, list[str]]:
         todos.append("origin.addresses is a placeholder (192.0.2.1): set your origin")
     if not options.zone_id and not options.account_id:
         todos.append("zone.account_id is a placeholder: set your Cloudflare account id")
+    elif not options.account_id and limits.health_checks >= 3:
+        todos.append("zone.account_id is not set: the health-check alert policy is account-scoped "
+                     "and is left out until you add it (--account-id)")
     if options.email_provider in ("google_workspace", "custom") or (
         options.email_provider == "microsoft_365" and not options.tenant
     ):

@@ -101,3 +101,17 @@ def test_new_into_a_stacks_dir_that_is_a_file_is_an_error_not_a_traceback(tmp_pa
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)
     assert "error: cannot write the scaffold" in result.output
+
+
+def test_new_keeps_both_zone_id_and_account_id(tmp_path: Path) -> None:
+    zone, account = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
+    both = runner.invoke(app, ["new", "client.example", "-s", "both", "--stacks-dir", str(tmp_path),
+                               "--zone-id", zone, "--account-id", account])
+    assert both.exit_code == 0, both.output
+    spec = load_stack("both", tmp_path)
+    assert (spec.zone.zone_id, spec.zone.account_id) == (zone, account)
+    only_zone = runner.invoke(app, ["new", "client.example", "-s", "zone", "--stacks-dir", str(tmp_path),
+                                    "--zone-id", zone], env={"COLUMNS": "300"})
+    assert only_zone.exit_code == 0, only_zone.output
+    assert load_stack("zone", tmp_path).zone.account_id is None
+    assert "zone.account_id is not set: the health-check alert policy" in only_zone.output
