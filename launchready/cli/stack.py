@@ -35,7 +35,9 @@ def new(
     canonical: Annotated[Literal["apex", "www"], typer.Option(help="canonical web host")] = "apex",
     origin: Annotated[str | None, typer.Option(help="origin IP or host name")] = None,
     zone_id: Annotated[str | None, typer.Option(help="adopt this existing zone")] = None,
-    account_id: Annotated[str | None, typer.Option(help="create the zone in this account")] = None,
+    account_id: Annotated[str | None, typer.Option(
+        help="the Cloudflare account: alert policies live there, and the zone is created there "
+             "without --zone-id")] = None,
     tenant: Annotated[str | None, typer.Option(help="Microsoft 365 tenant for DKIM")] = None,
     ci: Annotated[Literal["none", "github"], typer.Option(
         help="github: also write .github/workflows/launchready-<stack>.yml")] = "none",
