@@ -126,6 +126,11 @@ def verify(
             targets.append(stack_target(name, stacks_dir))
         except SpecError as exc:
             raise _usage(exc.render()) from None
+    # A domain given twice (e.g. bücher.example and xn--bcher-kva.example) is verified once.
+    unique: dict[tuple[str, str | None], Target] = {}
+    for target in targets:
+        unique.setdefault((target.domain, target.stack), target)
+    targets = list(unique.values())
     nameservers = _parse_all(nameserver, parse_nameserver)
     overrides = _parse_all(resolve, parse_resolve) + _parse_all(connect_to, parse_connect_to)
     env_token = os.environ.get(TOKEN_ENV) or None

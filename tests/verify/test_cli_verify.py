@@ -107,3 +107,16 @@ def test_a_bad_output_path_fails_before_anything_is_checked(tmp_path: Path,
     result = runner.invoke(app, ["verify", "good.test", "--output", str(tmp_path)])
     assert result.exit_code == 2, result.output
     assert "is a directory" in result.output
+
+
+def test_a_domain_given_twice_is_verified_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[str]] = []
+
+    def record(targets: list[object], *args: object, **kwargs: object) -> object:
+        seen.append([t.domain for t in targets])  # type: ignore[attr-defined]
+        raise KeyboardInterrupt  # stop here: only the target list matters
+
+    monkeypatch.setattr("launchready.cli.verify.run_verify", record)
+    runner.invoke(app, ["verify", "bücher.example", "b.example", "xn--bcher-kva.example", "c.example",
+                        "b.example"])
+    assert seen == [["xn--bcher-kva.example", "b.example", "c.example"]]
