@@ -148,10 +148,19 @@ def _pulumi_config_get(binary: str, stack: str, cwd: Path, timeout: float, both_
     raise CloudflareAccessError(f"`{command}` failed in {cwd}: {said}; {both_ways}")
 
 
+MIN_SCRUB_LENGTH = 6
+"""Shortest value ``scrub`` replaces."""
+
+
 def scrub(text: str, client: cloudflare.Cloudflare | None = None, *secrets: str) -> str:
-    """Replace the client's token (and any other secret given) by its redacted form."""
-    values = [s for s in (*secrets, getattr(client, "api_token", None)) if s]
-    for value in values:
+    """Replace the client's token (and any other secret given) by its redacted form.
+
+    Values shorter than ``MIN_SCRUB_LENGTH`` are left alone: no real token is that short, and
+    replacing every "x" of a message for a token "x" only makes the message unreadable.
+    """
+    values = [s for s in (*secrets, getattr(client, "api_token", None))
+              if s and len(s) >= MIN_SCRUB_LENGTH]
+    for value in sorted(values, key=len, reverse=True):
         text = text.replace(value, redact(value))
     return text
 

@@ -185,3 +185,11 @@ def test_a_token_echoed_by_the_api_is_scrubbed() -> None:
     exc = cloudflare.APIStatusError("bad", response=response, body=body)
     error = status_error(client, exc, "read DNS records", "DNS:Read")
     assert CANARY not in str(error) and "6111" in str(error) and "[redacted len=" in str(error)
+
+
+def test_scrub_redacts_real_tokens_but_not_every_letter_of_a_nonsense_one() -> None:
+    from launchready.cloudflare.client import scrub
+
+    token = "cf-canary-token-0123456789abcdef"
+    assert token not in scrub(f"bad token {token} for example.com", None, token)
+    assert scrub("zone example.com not found", None, "x") == "zone example.com not found"
