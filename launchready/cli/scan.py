@@ -81,8 +81,17 @@ def _load_allowlist(path: Path, allow_file: Path | None, baseline: Path | None) 
     return allowlist
 
 
+def _nonempty_path(command: str, text: str) -> Path:
+    """An empty argument is a slip (an unset shell variable), not a request to scan the cwd."""
+    if not text.strip():
+        err.print(f"{command}: empty path: give a file or folder (use . for the current folder)",
+                  highlight=False)
+        raise typer.Exit(ExitCode.USAGE)
+    return Path(text)
+
+
 def scan_secrets(
-    path: Annotated[Path, typer.Argument(help="working tree, build output directory or file")],
+    path: Annotated[str, typer.Argument(help="working tree, build output directory or file")],
     no_git: Annotated[bool, typer.Option("--no-git", help="skip the git history")] = False,
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table for people, json for tools")
@@ -116,14 +125,15 @@ def scan_secrets(
     launchready scan-secrets . --write-baseline .secrets-baseline.json (adopt the gate), then
     launchready scan-secrets . --baseline .secrets-baseline.json (only new secrets fail)
     """
-    if not path.exists():
-        err.print(escape(f"scan-secrets: {path}: no such file or directory"), highlight=False)
+    root = _nonempty_path("scan-secrets", path)
+    if not root.exists():
+        err.print(escape(f"scan-secrets: {root}: no such file or directory"), highlight=False)
         raise typer.Exit(ExitCode.USAGE)
-    allowlist = _load_allowlist(path, allow_file, baseline)
-    tree = scan_path(path)
+    allowlist = _load_allowlist(root, allow_file, baseline)
+    tree = scan_path(root)
     history: ScanReport | None = None
-    if not no_git and path.is_dir() and gitscan.is_git_repository(path):
-        history = gitscan.scan_git_history(path, timeout=git_timeout)
+    if not no_git and root.is_dir() and gitscan.is_git_repository(root):
+        history = gitscan.scan_git_history(root, timeout=git_timeout)
     findings = allowlist.apply(sort_findings([*tree.findings, *(history.findings if history else ())]))
     errors = [*tree.errors, *(history.errors if history else ())]
     if tree.truncated:
@@ -137,7 +147,7 @@ def scan_secrets(
         typer.echo(
             json.dumps(
                 {
-                    "path": str(path),
+                    "path": str(root),
                     "findings": [f.to_dict() for f in blocking],
                     "allowed": [f.to_dict() for f in allowed],
                     "tree": _part(tree),
@@ -233,7 +243,7 @@ def scan_logs_command(
         report = LogReport(max_samples=samples)
         scan_log_stream(typer.get_binary_stream("stdin"), "<stdin>", report)
     else:
-        path = Path(target)
+        path = _nonempty_path("scan-logs", target)
         if not path.exists():
             err.print(escape(f"scan-logs: {path}: no such file or directory"), highlight=False)
             raise typer.Exit(ExitCode.USAGE)

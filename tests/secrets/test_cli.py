@@ -86,12 +86,22 @@ def test_clean_bundle_exits_zero(tmp_path: Path) -> None:
         ["scan-secrets"],
         ["scan-logs", "/nonexistent/app.log"],
         ["scan-logs", "-", "--samples", "-1"],
+        ["scan-secrets", ""],
+        ["scan-secrets", "  "],
+        ["scan-logs", ""],
     ],
 )
 def test_bad_usage_exits_two(args: list[str]) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert "Traceback" not in _output(result)
+
+
+@pytest.mark.parametrize("command", ["scan-secrets", "scan-logs"])
+def test_empty_path_is_refused_not_the_current_folder(command: str) -> None:
+    result = runner.invoke(app, [command, ""])
+    assert result.exit_code == 2
+    assert "empty path" in _output(result)
 
 
 @pytest.mark.parametrize("fmt", ["table", "json"])
