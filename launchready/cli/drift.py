@@ -30,6 +30,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from launchready.cli.cfapi import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    BaseUrl,
+    Retries,
+    Timeout,
+    checked_base_url,
+)
 from launchready.cloudflare.client import (
     TOKEN_ENV,
     CloudflareError,
@@ -85,6 +93,7 @@ class _Settings:
     zone_id: str | None
     base_url: str | None
     retries: int
+    timeout: float
     lookup: Lookup
 
 
@@ -93,7 +102,8 @@ def drift_stack(stack: str, spec: SiteSpec, settings: _Settings) -> StackDrift:
     token = ""
     try:
         token = resolve_token(stack, settings.stacks_dir)
-        client = make_client(token, base_url=settings.base_url, max_retries=settings.retries)
+        client = make_client(token, base_url=settings.base_url, max_retries=settings.retries,
+                             timeout=settings.timeout)
     except CloudflareError as exc:
         return StackDrift(stack, error=scrub(str(exc), None, token))
     try:
@@ -136,17 +146,13 @@ def drift(
         str | None, typer.Option("--zone-id", help="zone to compare (one stack only; default: the "
                                  "spec's zone_id, else the zone named like the domain)")
     ] = None,
-    base_url: Annotated[
-        str | None, typer.Option("--base-url", help="Cloudflare API base URL (default: "
-                                 "$CLOUDFLARE_BASE_URL or the public API)")
-    ] = None,
+    base_url: BaseUrl = None,
     nameserver: Annotated[
         list[str] | None, typer.Option("--nameserver", help="resolver for the takeover check "
                                        "(IP or IP:PORT; default: the system's)")
     ] = None,
-    retries: Annotated[
-        int, typer.Option("--retries", min=0, max=10, help="API retries on 429/5xx/connection errors")
-    ] = 4,
+    retries: Retries = DEFAULT_MAX_RETRIES,
+    timeout: Timeout = DEFAULT_TIMEOUT,
     jobs: Annotated[
         int, typer.Option("--jobs", min=1, max=32, help="stacks compared at the same time")
     ] = 4,
@@ -164,6 +170,7 @@ def drift(
     stacks = list(dict.fromkeys(stack))
     if zone_id and len(stacks) > 1:
         raise _fail(ExitCode.USAGE, "--zone-id names one zone: give it with a single --stack")
+    base_url = checked_base_url(base_url)
     try:
         servers = [parse_nameserver(n) for n in nameserver or ()]
     except ValueError as exc:
@@ -177,7 +184,7 @@ def drift(
             problems.append(exc.render())
     if problems:
         raise _fail(ExitCode.USAGE, "\n".join(problems))
-    settings = _Settings(stacks_dir, zone_id, base_url, retries,
+    settings = _Settings(stacks_dir, zone_id, base_url, retries, timeout,
                          DnsClient(servers or None, timeout=3.0))
     with ThreadPoolExecutor(max_workers=min(jobs, len(stacks)),
                             thread_name_prefix="drift") as pool:

@@ -11,12 +11,21 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import cloudflare
 import typer
 
+from launchready.cli.cfapi import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    BaseUrl,
+    Retries,
+    Timeout,
+    checked_base_url,
+)
 from launchready.cloudflare.adopt import AdoptError, Adoption, adopt_zone, attach_ids, write_adoption
 from launchready.cloudflare.backup import BackupError, backup_zone, load_backup, restore_backup
 from launchready.cloudflare.bind import BindError, parse_bind
@@ -40,8 +49,6 @@ from launchready.spec.models import normalize_domain
 
 StacksDir = Annotated[Path, typer.Option("--stacks-dir", help="directory holding the stack files")]
 Stack = Annotated[str, typer.Option("--stack", "-s", help="stack name (stacks/Pulumi.<stack>.yaml)")]
-BaseUrl = Annotated[str | None, typer.Option(
-    "--base-url", help="Cloudflare API base URL (default: $CLOUDFLARE_BASE_URL or the public API)")]
 
 
 def register(app: typer.Typer) -> None:
@@ -56,9 +63,23 @@ def _fail(message: str, code: ExitCode, client: cloudflare.Cloudflare | None = N
     return typer.Exit(code)
 
 
-def _client(stack: str, stacks_dir: Path, base_url: str | None) -> cloudflare.Cloudflare:
+@dataclass(frozen=True, slots=True)
+class _Api:
+    """Where and how patiently to talk to the Cloudflare API (``--base-url``, ``--timeout``...)."""
+
+    base_url: str | None
+    timeout: float
+    retries: int
+
+
+def _api(base_url: str | None, timeout: float, retries: int) -> _Api:
+    return _Api(checked_base_url(base_url), timeout, retries)
+
+
+def _client(stack: str, stacks_dir: Path, api: _Api) -> cloudflare.Cloudflare:
     try:
-        return make_client(resolve_token(stack, stacks_dir), base_url=base_url)
+        return make_client(resolve_token(stack, stacks_dir), base_url=api.base_url,
+                           timeout=api.timeout, max_retries=api.retries)
     except CloudflareError as exc:
         raise _fail(str(exc), ExitCode.COULD_NOT_RUN) from None
 
@@ -89,6 +110,8 @@ def adopt(
                                           "(default: <stacks-dir>/<stack>.import.json)"),
     ] = None,
     base_url: BaseUrl = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    retries: Retries = DEFAULT_MAX_RETRIES,
 ) -> None:
     """Write an existing zone's records into a new stack's spec, plus a `pulumi import --file`
     JSON with the program's exact logical names, so the first `pulumi up` adopts every record.
@@ -99,6 +122,7 @@ def adopt(
         domain = normalize_domain(domain)
     except ValueError as exc:
         raise _fail(f"{domain!r}: {exc}", ExitCode.USAGE) from None
+    api = _api(base_url, timeout, retries)
     client: cloudflare.Cloudflare | None = None
     try:
         records: list[DnsRecord]
@@ -108,7 +132,7 @@ def adopt(
         if zone_file is not None:
             records = _read_zone_file(zone_file, domain)
             if os.environ.get(TOKEN_ENV) and not account_id:
-                client = _client(stack, stacks_dir, base_url)
+                client = _client(stack, stacks_dir, api)
                 live = read_zone_state(client, zone_id or domain, parts={"records"})
                 records = attach_ids(records, live.records)
                 zone_id, zone_plan, live_zone = live.zone.id, live.zone.plan, live.zone
@@ -116,7 +140,7 @@ def adopt(
                 raise _fail(f"without {TOKEN_ENV}, give --zone-id (existing zone) or --account-id "
                             "(create it)", ExitCode.USAGE)
         else:
-            client = _client(stack, stacks_dir, base_url)
+            client = _client(stack, stacks_dir, api)
             state = read_zone_state(client, zone_id or domain, parts={"records", "rulesets"})
             records, rulesets = list(state.records), state.rulesets
             zone_id, zone_plan, live_zone = state.zone.id, state.zone.plan, state.zone
@@ -212,16 +236,19 @@ def backup(
     ] = None,
     stacks_dir: StacksDir = DEFAULT_STACKS_DIR,
     base_url: BaseUrl = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    retries: Retries = DEFAULT_MAX_RETRIES,
 ) -> None:
     """Back up the stack's zone to a timestamped folder: BIND export, settings, rulesets,
     health checks, notification policies, manifest and a rollback runbook.
 
     Example: launchready backup --stack shop
     """
+    api = _api(base_url, timeout, retries)
     client: cloudflare.Cloudflare | None = None
     try:
         spec = load_stack(stack, stacks_dir)
-        client = _client(stack, stacks_dir, base_url)
+        client = _client(stack, stacks_dir, api)
         folder = backup_zone(client, _zone_ref(spec, zone_id), out or Path("backups") / stack,
                              stack=stack)
     except SpecError as exc:
@@ -248,6 +275,8 @@ def restore(
     ] = False,
     stacks_dir: StacksDir = DEFAULT_STACKS_DIR,
     base_url: BaseUrl = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    retries: Retries = DEFAULT_MAX_RETRIES,
 ) -> None:
     """Put a backup back into the zone: records (create missing, update changed; delete only
     with --prune), settings, rulesets, health checks, notification policies and DNSSEC
@@ -255,11 +284,12 @@ def restore(
 
     Example: launchready restore backups/shop/20261204T171500Z --stack shop --yes
     """
+    api = _api(base_url, timeout, retries)
     client: cloudflare.Cloudflare | None = None
     try:
         spec = load_stack(stack, stacks_dir)
         saved = load_backup(backup_dir)
-        client = _client(stack, stacks_dir, base_url)
+        client = _client(stack, stacks_dir, api)
         summary = restore_backup(client, saved, _zone_ref(spec, zone_id), prune=prune,
                                  dry_run=not yes)
     except SpecError as exc:
