@@ -216,7 +216,8 @@ def _verify_one(target: Target, index: int, total: int, ids: list[str], options:
     if any(i.startswith("app.") for i in ids):
         jobs["app."] = lambda: app_results(expect, options, collector.lookup)
     if any(i.startswith("cloudflare.") for i in ids):
-        jobs["cloudflare."] = lambda: cloudflare_results(expect, options, target.stack)
+        jobs["cloudflare."] = lambda: cloudflare_results(expect, options, target.stack,
+                                                         deadline=collector.deadline)
     if any(i.startswith("backup.") for i in ids):
         jobs["backup."] = lambda: checks_backup.backup_results(
             target.stack, expect.domain, options.backups_dir, dt.datetime.now(dt.UTC),
@@ -336,15 +337,19 @@ def app_results(expect: Expectation, options: VerifyOptions, lookup: Lookup | No
     return run_app_probes(expect.spec, probe_options)
 
 
-def cloudflare_results(expect: Expectation, options: VerifyOptions, stack: str | None = None
-                       ) -> list[CheckResult]:
-    """cloudflare.* read the live zone through the API (a token) and compare it with the spec."""
+def cloudflare_results(expect: Expectation, options: VerifyOptions, stack: str | None = None, *,
+                       deadline: float | None = None) -> list[CheckResult]:
+    """cloudflare.* read the live zone through the API (a token) and compare it with the spec.
+
+    Each request waits at most ``--timeout`` and nothing is sent or retried after the run's
+    ``deadline`` (monotonic time), so a silent API cannot hold the run past ``--deadline``.
+    """
     token = options.cloudflare_token or options.stack_tokens.get(stack or "")
     if expect.spec is None or not token:
         return []
     spec = expect.spec
     try:
-        client = make_client(token, timeout=options.timeout)
+        client = make_client(token, timeout=options.timeout, deadline=deadline)
         state = read_zone_state(client, spec.zone.zone_id or spec.domain,
                                 parts={"healthchecks", "notifications"})
     except CloudflareError as exc:  # messages are token-free by construction (cloudflare.client)

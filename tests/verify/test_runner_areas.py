@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from launchready.testbed.cloudflare_api import FakeCloudflare
+from launchready.testbed.web import SilentServer
 from launchready.verify.dnsclient import DnsAnswer, Rcode
 from launchready.verify.model import Status
 from launchready.verify.report import render
@@ -67,3 +70,32 @@ def test_an_unreachable_name_server_is_could_not_run_not_a_pass() -> None:
     assert canonical.status is Status.ERROR, canonical.summary
     assert "could not resolve" in canonical.summary
     assert report.exit_code == 3
+
+
+@pytest.mark.integration
+def test_cloudflare_reads_stop_at_the_run_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    with SilentServer() as silent:
+        monkeypatch.setenv("CLOUDFLARE_BASE_URL", f"http://127.0.0.1:{silent.port}/client/v4")
+        options = VerifyOptions(only=("cloudflare.",), cloudflare_token=TOKEN, timeout=5.0,
+                                deadline=0.5)
+        started = time.monotonic()
+        report = run_verify([Target("good.test", good_spec(), "good")], options)
+        took = time.monotonic() - started
+    assert took < 2.0, took
+    results = report.domains[0].results
+    assert {r.status for r in results} == {Status.ERROR}
+    assert all("deadline" in r.summary for r in results)
+
+
+@pytest.mark.integration
+def test_cloudflare_reads_use_verify_timeout_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    with SilentServer() as silent:
+        monkeypatch.setenv("CLOUDFLARE_BASE_URL", f"http://127.0.0.1:{silent.port}/client/v4")
+        options = VerifyOptions(only=("cloudflare.",), cloudflare_token=TOKEN, timeout=0.3)
+        started = time.monotonic()
+        report = run_verify([Target("good.test", good_spec(), "good")], options)
+        took = time.monotonic() - started
+    assert took < 4.0, took  # 3 attempts of 0.3 s plus at most a few seconds of backoff
+    results = report.domains[0].results
+    assert {r.status for r in results} == {Status.ERROR}
+    assert all("did not answer in time" in r.summary for r in results)
