@@ -85,6 +85,8 @@ def probe(
     plan: Annotated[bool, typer.Option(help="list the requests the probes would send; send nothing")] = False,
     budget: Annotated[int, typer.Option(help="most requests this run may send")] = DEFAULT_BUDGET,
     timeout: Annotated[float, typer.Option(help="seconds per request")] = 5.0,
+    deadline: Annotated[float, typer.Option(
+        help="seconds for the whole run: nothing is sent after it; checks not reached are errors")] = 300.0,
     only: Annotated[list[str] | None, typer.Option(help="run only checks whose id starts with this")] = None,
     nameserver: Annotated[list[str] | None, typer.Option(
         help="resolve the app's host through this DNS server: IP or IP:PORT (repeatable)")] = None,
@@ -109,8 +111,8 @@ def probe(
 
     Example: launchready probe --stack example --base-url https://staging.example.com --plan
     """
-    if budget < 1 or timeout <= 0:
-        raise _usage("--budget must be at least 1 and --timeout positive")
+    if budget < 1 or timeout <= 0 or deadline <= 0:
+        raise _usage("--budget must be at least 1, --timeout and --deadline positive")
     if ca_bundle is not None and not ca_bundle.is_file():
         raise _usage(f"--ca-bundle {ca_bundle}: no such file")
     nameservers = _parse_all(nameserver, parse_nameserver)
@@ -129,6 +131,7 @@ def probe(
         base_url=base_url, probe_rate_limits=probe_rate_limits, budget=budget, timeout=timeout,
         only=tuple(only or ()), overrides=tuple(overrides), nameservers=tuple(nameservers),
         ca_bundle=str(ca_bundle) if ca_bundle else None, ssrf_canary=canary,
+        deadline=time.monotonic() + deadline,
     )  # fmt: skip
     target = base_url_for(spec, options)
     parts = urlsplit(target)
@@ -149,6 +152,7 @@ def probe(
         started_at=started,
         settings={
             "base_url": target, "probe_rate_limits": probe_rate_limits, "budget": budget,
+            "timeout_s": timeout, "deadline_s": deadline,
             "nameservers": [str(ns) for ns in nameservers] or "system resolvers",
             "overrides": [f"{o.host}:{o.port} -> {o.endpoint[0]}:{o.endpoint[1]}" for o in overrides],
             "ca_bundle": str(ca_bundle) if ca_bundle else "system roots",

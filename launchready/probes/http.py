@@ -45,6 +45,10 @@ class BudgetExhausted(Exception):
     """The run's request budget is spent; the probe reports an error instead of sending more."""
 
 
+class DeadlineReached(Exception):
+    """The run's deadline has passed; the probe reports an error instead of sending more."""
+
+
 class UnsafeRequest(Exception):
     """A probe tried to write somewhere the spec does not list: a bug, never sent."""
 
@@ -111,6 +115,7 @@ class ProbeClient:
         writable: Iterable[tuple[str, str]] = (),
         max_body: int = 2_000_000,
         session: requests.Session | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         parts = urlsplit(self.base_url)
@@ -120,6 +125,8 @@ class ProbeClient:
         self._prefix = parts.path
         self.budget = budget
         self.timeout = timeout
+        self.deadline = deadline
+        """``time.monotonic()`` after which nothing is sent; each request waits at most the time left."""
         self.dry_run = dry_run
         self.max_body = max_body
         self._writable = {(m.upper(), p) for m, p in writable}
@@ -186,21 +193,26 @@ class ProbeClient:
     ) -> Exchange:
         if len(self.records) >= self.budget:
             raise BudgetExhausted(f"request budget of {self.budget} spent")
+        timeout = self.timeout
+        if self.deadline is not None and not self.dry_run:
+            timeout = min(timeout, self.deadline - time.monotonic())
+            if timeout <= 0:
+                raise DeadlineReached("run deadline reached")
         self.records.append(RequestRecord(probe, method, url, _safe_headers(headers), len(data or b"")))
         if self.dry_run:
             return Exchange(method, url, 0, error="plan only: not sent")
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + timeout
         try:
             with self._session.request(
                 method,
                 url,
                 headers=dict(headers),
                 data=data,
-                timeout=(self.timeout, self.timeout),
+                timeout=(timeout, timeout),
                 allow_redirects=False,
                 stream=True,
             ) as resp:
-                body, truncated = self._read(resp, deadline)
+                body, truncated = self._read(resp, deadline, timeout)
                 resp_headers = {k.lower(): v for k, v in resp.headers.items()}
                 return Exchange(method, url, resp.status_code, resp_headers, body, truncated=truncated)
         except requests.RequestException as exc:
@@ -208,7 +220,7 @@ class ProbeClient:
         except TimeoutError as exc:
             return Exchange(method, url, 0, error=f"timed out: {exc}")
 
-    def _read(self, resp: requests.Response, deadline: float) -> tuple[bytes, bool]:
+    def _read(self, resp: requests.Response, deadline: float, timeout: float) -> tuple[bytes, bool]:
         chunks: list[bytes] = []
         size = 0
         for chunk in resp.iter_content(65536):
@@ -217,7 +229,7 @@ class ProbeClient:
             if size > self.max_body:
                 return b"".join(chunks)[: self.max_body], True
             if time.monotonic() > deadline:
-                raise TimeoutError(f"body not read within {self.timeout:g}s")
+                raise TimeoutError(f"body not read within {timeout:g}s")
         return b"".join(chunks), False
 
 

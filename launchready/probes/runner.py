@@ -16,7 +16,7 @@ import requests
 from launchready.probes.auth import probe_auth, probe_function_access, probe_object_access
 from launchready.probes.context import ProbeContext, SsrfCanary
 from launchready.probes.cors import probe_cors
-from launchready.probes.http import BudgetExhausted, ProbeClient, RequestRecord
+from launchready.probes.http import BudgetExhausted, DeadlineReached, ProbeClient, RequestRecord
 from launchready.probes.inputs import probe_input_validation, probe_prompt_injection
 from launchready.probes.ratelimit import probe_rate_limits
 from launchready.probes.secrets_probe import probe_exposed_secrets
@@ -59,6 +59,9 @@ class ProbeOptions:
     """PEM file of extra trusted roots (a staging edge or a local testbed with a private CA)."""
     ssrf_canary: SsrfCanary | None = None
     """A URL only the app's side can reach and the text it serves; proves an SSRF fetch."""
+    deadline: float | None = None
+    """``time.monotonic()`` after which no request is sent (verify's or probe's ``--deadline``);
+    each request waits at most the time left, and a probe cut short reports ``error``."""
 
 
 def probe_session(options: ProbeOptions) -> requests.Session:
@@ -119,6 +122,7 @@ def _run(spec: SiteSpec, options: ProbeOptions) -> tuple[list[CheckResult], Prob
         dry_run=options.dry_run,
         writable=writable_routes(app),
         session=probe_session(options),
+        deadline=options.deadline,
     )
     ctx = ProbeContext(
         app=app,
@@ -141,6 +145,16 @@ def _run(spec: SiteSpec, options: ProbeOptions) -> tuple[list[CheckResult], Prob
                     f"not finished: {exc}",
                     {"requests_sent": client.sent},
                     "Raise --budget, or list fewer routes in the spec.",
+                )
+            )
+        except DeadlineReached as exc:
+            results.append(
+                result(
+                    check_id,
+                    Status.ERROR,
+                    str(exc),
+                    {"requests_sent": client.sent},
+                    "Raise --deadline, or check why the app answers slowly.",
                 )
             )
     return results, client

@@ -214,7 +214,7 @@ def _verify_one(target: Target, index: int, total: int, ids: list[str], options:
     if any(i.startswith("email.") for i in ids):
         jobs["email."] = lambda: email_results(collector, expect)
     if any(i.startswith("app.") for i in ids):
-        jobs["app."] = lambda: app_results(expect, options, collector.lookup)
+        jobs["app."] = lambda: app_results(expect, options, collector.lookup, collector.deadline)
     if any(i.startswith("cloudflare.") for i in ids):
         jobs["cloudflare."] = lambda: cloudflare_results(expect, options, target.stack,
                                                          deadline=collector.deadline)
@@ -325,14 +325,15 @@ def email_results(collector: Collector, expect: Expectation) -> list[CheckResult
                             executor=collector.pool, deadline=remaining)
 
 
-def app_results(expect: Expectation, options: VerifyOptions, lookup: Lookup | None = None
-                ) -> list[CheckResult]:
+def app_results(expect: Expectation, options: VerifyOptions, lookup: Lookup | None = None,
+                deadline: float | None = None) -> list[CheckResult]:
     """app.* through the run's overrides, CA bundle and (cached) resolver: where every other check goes."""
     if expect.spec is None or expect.spec.app is None:
         return []
     probe_options = ProbeOptions(
         probe_rate_limits=options.probe_rate_limits, timeout=options.timeout, lookup=lookup,
         overrides=options.overrides, nameservers=options.nameservers, ca_bundle=options.ca_bundle,
+        deadline=deadline,
     )
     return run_app_probes(expect.spec, probe_options)
 
