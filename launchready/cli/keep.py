@@ -156,8 +156,11 @@ def adopt(
         raise _fail(str(exc), ExitCode.COULD_NOT_RUN, client) from None
     except (AdoptError, BindError, SpecError, OSError) as exc:
         raise _fail(f"adopt: {exc}", ExitCode.USAGE, client) from None
-    for line in adoption_report(adoption, stack_file, import_file, stack):
+    written, notes = adoption_report(adoption, stack_file, import_file, stack)
+    for line in written:
         typer.echo(line)
+    for line in notes:
+        typer.echo(line, err=True)
 
 
 def _live_monitoring(client: cloudflare.Cloudflare, zone: Zone, plan: str
@@ -195,31 +198,33 @@ def _read_zone_file(path: Path, domain: str) -> list[DnsRecord]:
 
 
 def adoption_report(adoption: Adoption, stack_file: Path, import_file: Path | None,
-                    stack: str) -> list[str]:
-    lines = [f"wrote {stack_file} ({len(adoption.matched)} live records adopted"
-             + (f", {len(adoption.monitors)} health check{'s' if len(adoption.monitors) != 1 else ''}"
-                if adoption.monitors else "") + ")"]
+                    stack: str) -> tuple[list[str], list[str]]:
+    """(what was written: for stdout, like ``new``; what to know and do next: for stderr)."""
+    written = [f"wrote {stack_file} ({len(adoption.matched)} live records adopted"
+               + (f", {len(adoption.monitors)} health check{'s' if len(adoption.monitors) != 1 else ''}"
+                  if adoption.monitors else "") + ")"]
     if import_file is not None:
         count = sum(1 for e in adoption.imports if not e.component)
-        lines.append(f"wrote {import_file} ({count} resources to import)")
+        written.append(f"wrote {import_file} ({count} resources to import)")
+    notes = []
     comments = Counter(c.field for c in adoption.changes)["comment"]
     other = [c for c in adoption.changes if c.field != "comment"]
     if other or comments:
-        lines.append("the first `pulumi up` will change:")
-        lines += [f"  - {c}" for c in other]
+        notes.append("the first `pulumi up` will change:")
+        notes += [f"  - {c}" for c in other]
         if comments:
-            lines.append(f"  - {comments} record comments set to 'launchready: <source>'")
+            notes.append(f"  - {comments} record comments set to 'launchready: <source>'")
     if adoption.creates:
-        lines.append("the first `pulumi up` will create: " + ", ".join(adoption.creates))
+        notes.append("the first `pulumi up` will create: " + ", ".join(adoption.creates))
     for item in [*adoption.unmanaged, *adoption.unmanaged_checks]:
-        lines.append(f"not adopted (stays as it is, unmanaged): {item}")
-    lines += [f"note: {w}" for w in adoption.warnings]
+        notes.append(f"not adopted (stays as it is, unmanaged): {item}")
+    notes += [f"note: {w}" for w in adoption.warnings]
     if import_file is not None:
-        lines.append(f"next: pulumi import --stack {stack} --file {import_file} --protect=false "
+        notes.append(f"next: pulumi import --stack {stack} --file {import_file} --protect=false "
                      f"--generate-code=false --yes; then pulumi preview --stack {stack}")
     else:
-        lines.append(f"next: pulumi preview --stack {stack}")
-    return lines
+        notes.append(f"next: pulumi preview --stack {stack}")
+    return written, notes
 
 
 def _zone_ref(spec: SiteSpec, zone_id: str | None) -> str:
@@ -300,7 +305,9 @@ def restore(
         raise _fail(str(exc), ExitCode.COULD_NOT_RUN, client) from None
     for line in summary.lines():
         typer.echo(scrub(line, client))
+    for line in summary.diagnostics():
+        typer.echo(scrub(line, client), err=True)
     if not yes:
-        typer.echo("dry run: nothing was changed; add --yes to apply")
+        typer.echo("dry run: nothing was changed; add --yes to apply", err=True)
     if summary.errors:
         raise typer.Exit(ExitCode.FAILED)

@@ -292,12 +292,11 @@ class RestoreSummary:
     """What was deliberately left alone, and why."""
 
     def lines(self) -> list[str]:
+        """The change list and its totals: the result a script reads (stdout)."""
         verb = "would " if self.dry_run else ""
         out = [f"{verb}create: {item}" for item in self.created]
         out += [f"{verb}update: {item}" for item in self.updated]
         out += [f"{verb}delete: {item}" for item in self.deleted]
-        out += [f"error: {item}" for item in self.errors]
-        out += [f"note: {item}" for item in self.notes]
         out.append(f"{len(self.created)} to create, {len(self.updated)} to update, "
                    f"{len(self.deleted)} to delete, {self.unchanged} unchanged, "
                    f"{len(self.errors)} errors" if self.dry_run else
@@ -305,6 +304,10 @@ class RestoreSummary:
                    f"{len(self.deleted)} deleted, {self.unchanged} unchanged, "
                    f"{len(self.errors)} errors")
         return out
+
+    def diagnostics(self) -> list[str]:
+        """What failed and what to know (stderr)."""
+        return [f"error: {item}" for item in self.errors] + [f"note: {item}" for item in self.notes]
 
 
 def restore_backup(

@@ -91,8 +91,10 @@ def test_adopt_from_the_api_round_trips(fake: FakeCloudflare, tmp_path: Path,
                   monkeypatch)
     assert result.exit_code == 0, result.output
     import_file = tmp_path / "shop.import.json"
-    assert "18 live records adopted" in result.output
-    assert "ttl 3600 → 1" in result.output  # the generated MX records go to automatic TTL
+    assert "18 live records adopted" in result.stdout  # what was written: stdout, like `new`
+    assert "ttl 3600 → 1" in result.stderr  # the generated MX records go to automatic TTL
+    assert f"next: pulumi import --stack shop --file {import_file}" in result.stderr
+    assert "next:" not in result.stdout and "ttl 3600" not in result.stdout
     spec = load_stack("shop", tmp_path)
     assert spec.zone.zone_id == ZONE_ID and spec.plan == "business"
     assert spec.origin.addresses == ["192.0.2.10", "2001:db8::10"]

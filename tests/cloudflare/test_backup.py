@@ -123,8 +123,9 @@ def test_restore_into_an_empty_zone_reproduces_records_and_settings(
 
     dry = _cli(args, empty, monkeypatch)
     assert dry.exit_code == 0, dry.output
-    assert "would create: record A shop.example '192.0.2.10'" in dry.output
-    assert "dry run: nothing was changed" in dry.output
+    assert "would create: record A shop.example '192.0.2.10'" in dry.stdout  # the change list
+    assert "dry run: nothing was changed" in dry.stderr  # what to do next
+    assert "dry run" not in dry.stdout
     assert list(iter_records(empty, OTHER_ZONE)) == []
     assert not [r for r in empty.log if r.method != "GET"]
 
@@ -253,8 +254,9 @@ def test_restore_brings_back_the_zones_alert_policies_and_dnssec(
                                                   "status": ["Unhealthy"]}
     assert restored["shop health"]["mechanisms"] == {"email": [{"id": "ops@shop.example"}]}
     assert empty.zones[OTHER_ZONE].dnssec["status"] == "active"
-    assert "update: DNSSEC enabled" in result.output and "new DS record" in result.output
-    assert "note: 1 other account notification policy" in result.output
+    assert "update: DNSSEC enabled" in result.stdout and "new DS record" in result.stderr
+    assert "note: 1 other account notification policy" in result.stderr
+    assert "note:" not in result.stdout
 
     writes = len([r for r in empty.log if r.method != "GET"])
     again = _cli(args, empty, monkeypatch)
