@@ -8,17 +8,16 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from launchready.cli.common import parse_each, usage_error
 from launchready.exitcodes import ExitCode
 from launchready.probes import ProbeOptions, SsrfCanary, plan_app_probes, run_app_probes
 from launchready.probes.http import RequestRecord
@@ -30,7 +29,6 @@ from launchready.verify.report import render, render_table
 from launchready.verify.resolver import parse_nameserver
 from launchready.verify.runner import DomainReport, VerifyReport
 
-T = TypeVar("T")
 SSRF_CANARY_ENV = "LAUNCHREADY_SSRF_CANARY"
 
 
@@ -45,30 +43,18 @@ def register(app: typer.Typer) -> None:
     app.command("probe")(probe)
 
 
-def _usage(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}", highlight=False)
-    return typer.Exit(int(ExitCode.USAGE))
 
 
-def _parse_all(values: list[str] | None, parse: Callable[[str], T]) -> list[T]:
-    """Parse each flag value as `launchready verify` does; a bad one is a usage error naming it."""
-    out = []
-    for value in values or []:
-        try:
-            out.append(parse(value))
-        except ValueError as exc:
-            raise _usage(str(exc)) from None
-    return out
 
 
 def _ssrf_canary(url: str) -> SsrfCanary:
     """The canary text comes from the environment, so it stays out of shell history and logs."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
-        raise _usage("--ssrf-canary: expected http(s)://host[:port]/path, with no user:password@")
+        raise usage_error("--ssrf-canary: expected http(s)://host[:port]/path, with no user:password@")
     text = os.environ.get(SSRF_CANARY_ENV, "").strip()
     if len(text) < 8:
-        raise _usage(f"--ssrf-canary needs ${SSRF_CANARY_ENV}: the text that URL serves (8+ characters)")
+        raise usage_error(f"--ssrf-canary needs ${SSRF_CANARY_ENV}: the text that URL serves (8+ characters)")
     return SsrfCanary(url, text)
 
 
@@ -112,21 +98,21 @@ def probe(
     Example: launchready probe --stack example --base-url https://staging.example.com --plan
     """
     if budget < 1 or timeout <= 0 or deadline <= 0:
-        raise _usage("--budget must be at least 1, --timeout and --deadline positive")
+        raise usage_error("--budget must be at least 1, --timeout and --deadline positive")
     if ca_bundle is not None and not ca_bundle.is_file():
-        raise _usage(f"--ca-bundle {ca_bundle}: no such file")
-    nameservers = _parse_all(nameserver, parse_nameserver)
-    overrides = _parse_all(resolve, parse_resolve) + _parse_all(connect_to, parse_connect_to)
+        raise usage_error(f"--ca-bundle {ca_bundle}: no such file")
+    nameservers = parse_each(nameserver, parse_nameserver)
+    overrides = parse_each(resolve, parse_resolve) + parse_each(connect_to, parse_connect_to)
     canary = _ssrf_canary(ssrf_canary) if ssrf_canary is not None else None
     for prefix in only or []:
         if not prefix.startswith("app") or not catalogue.select([prefix]):
-            raise _usage(f"no app check id starts with {prefix!r}; see `launchready checks`")
+            raise usage_error(f"no app check id starts with {prefix!r}; see `launchready checks`")
     try:
         spec = load_stack(stack, stacks_dir)
     except SpecError as exc:
-        raise _usage(exc.render()) from None
+        raise usage_error(exc.render()) from None
     if spec.app is None:
-        raise _usage(f"stack {stack!r} has no app section (launchready:site.app) to probe")
+        raise usage_error(f"stack {stack!r} has no app section (launchready:site.app) to probe")
     options = ProbeOptions(
         base_url=base_url, probe_rate_limits=probe_rate_limits, budget=budget, timeout=timeout,
         only=tuple(only or ()), overrides=tuple(overrides), nameservers=tuple(nameservers),
@@ -136,7 +122,7 @@ def probe(
     target = base_url_for(spec, options)
     parts = urlsplit(target)
     if parts.scheme not in ("http", "https") or not parts.hostname or " " in target or "@" in parts.netloc:
-        raise _usage("--base-url: expected http(s)://host[:port][/prefix], with no user:password@")
+        raise usage_error("--base-url: expected http(s)://host[:port][/prefix], with no user:password@")
     if plan:
         _print_plan(plan_app_probes(spec, options), target, fmt)
         raise typer.Exit(int(ExitCode.OK))
@@ -171,7 +157,7 @@ def _print_plan(records: list[RequestRecord], target: str, fmt: Format) -> None:
         sys.stdout.write("\n")
         return
     if fmt is not Format.table:
-        raise _usage("--plan prints a table or json")
+        raise usage_error("--plan prints a table or json")
     title = f"{len(records)} requests planned against {target} (nothing sent)"
     table = Table(title=title, header_style="bold")
     for column in ("#", "probe", "method", "url", "body bytes"):

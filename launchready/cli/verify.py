@@ -6,16 +6,16 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from launchready.cli.common import parse_each, usage_error
 from launchready.cloudflare.client import TOKEN_ENV, CloudflareError, resolve_token
 from launchready.exitcodes import ExitCode
 from launchready.fsutil import unwritable_reason, write_atomic
@@ -34,8 +34,6 @@ from launchready.verify.runner import (
     stack_target,
 )
 
-T = TypeVar("T")
-
 
 class Format(StrEnum):
     table = "table"
@@ -50,19 +48,8 @@ def register(app: typer.Typer) -> None:
     app.command("checks")(checks)
 
 
-def _usage(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(int(ExitCode.USAGE))
 
 
-def _parse_all(values: list[str] | None, parse: Callable[[str], T]) -> list[T]:
-    out = []
-    for value in values or []:
-        try:
-            out.append(parse(value))
-        except ValueError as exc:
-            raise _usage(str(exc)) from None
-    return out
 
 
 def verify(
@@ -103,36 +90,36 @@ def verify(
     Example: launchready verify --stack example --format html --output report.html
     """
     if not domains and not stack:
-        raise _usage("give at least one DOMAIN or --stack NAME")
+        raise usage_error("give at least one DOMAIN or --stack NAME")
     if timeout <= 0 or deadline <= 0 or concurrency < 1:
-        raise _usage("--timeout and --deadline must be positive and --concurrency at least 1")
+        raise usage_error("--timeout and --deadline must be positive and --concurrency at least 1")
     if ca_bundle is not None and not ca_bundle.is_file():
-        raise _usage(f"--ca-bundle {ca_bundle}: no such file")
+        raise usage_error(f"--ca-bundle {ca_bundle}: no such file")
     if output is not None and (why := unwritable_reason(output)):
-        raise _usage(f"--output {output}: {why}")
+        raise usage_error(f"--output {output}: {why}")
     for prefix in [*(only or []), *(skip or [])]:
         if not catalogue.select([prefix]):
-            raise _usage(f"no check id starts with {prefix!r}; see `launchready checks`")
+            raise usage_error(f"no check id starts with {prefix!r}; see `launchready checks`")
     if not catalogue.select(list(only or []), list(skip or [])):
-        raise _usage("--only and --skip leave no check to run; see `launchready checks`")
+        raise usage_error("--only and --skip leave no check to run; see `launchready checks`")
     targets: list[Target] = []
     for domain in domains or []:
         try:
             targets.append(domain_target(domain))
         except ValueError as exc:
-            raise _usage(f"{domain!r}: {exc}") from None
+            raise usage_error(f"{domain!r}: {exc}") from None
     for name in stack or []:
         try:
             targets.append(stack_target(name, stacks_dir))
         except SpecError as exc:
-            raise _usage(exc.render()) from None
+            raise usage_error(exc.render()) from None
     # A domain given twice (e.g. bücher.example and xn--bcher-kva.example) is verified once.
     unique: dict[tuple[str, str | None], Target] = {}
     for target in targets:
         unique.setdefault((target.domain, target.stack), target)
     targets = list(unique.values())
-    nameservers = _parse_all(nameserver, parse_nameserver)
-    overrides = _parse_all(resolve, parse_resolve) + _parse_all(connect_to, parse_connect_to)
+    nameservers = parse_each(nameserver, parse_nameserver)
+    overrides = parse_each(resolve, parse_resolve) + parse_each(connect_to, parse_connect_to)
     env_token = os.environ.get(TOKEN_ENV) or None
     wants_cloudflare = any(c.id.startswith("cloudflare.") for c in catalogue.select(only, skip))
     stack_tokens = (_stack_tokens(stack or [], stacks_dir)
@@ -153,7 +140,7 @@ def verify(
         try:
             write_atomic(output, render(report, fmt.value))
         except OSError as exc:
-            raise _usage(f"--output {output}: {exc.strerror or exc}") from None
+            raise usage_error(f"--output {output}: {exc.strerror or exc}") from None
         Console(stderr=True).print(f"report written to {output}", highlight=False)
     elif fmt is Format.table:
         render_table(report, Console())
