@@ -8,7 +8,6 @@ parser keeps that flag and any other comment text, so an export round-trips thro
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 import dns.exception
@@ -60,14 +59,6 @@ def parse_bind(text: str, domain: str) -> tuple[list[DnsRecord], list[str]]:
                                  **_fields(rtype, rdata)))
     return sorted(records, key=lambda r: (r.name, r.type, r.content)), skipped
 
-
-def render_bind(records: Iterable[DnsRecord], domain: str) -> str:
-    """A zone file in Cloudflare's export style (absolute names, ``cf_tags`` comments)."""
-    origin = domain.rstrip(".").lower()
-    lines = [f"$ORIGIN {origin}.", ";; Records of " + origin + ", written by launchready"]
-    for record in sorted(records, key=lambda r: (r.name, r.type, r.content)):
-        lines.append(bind_line(record))
-    return "\n".join(lines) + "\n"
 
 
 def bind_line(record: DnsRecord) -> str:

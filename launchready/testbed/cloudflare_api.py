@@ -27,9 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import dns.exception
-import dns.rdatatype
-import dns.zone
+from launchready.cloudflare.bind import BindError, bind_line, parse_bind
+from launchready.cloudflare.reader import record_from_api
 
 API_PREFIX = "/client/v4"
 
@@ -447,19 +446,24 @@ class FakeCloudflare:
             raise ApiError(400, 1004, "DNS Validation Error: a zone file is required (file)")
         proxied = body.fields.get("proxied", "false").lower() == "true"
         try:
-            parsed = dns.zone.from_text(body.fields["file"], origin=zone.name + ".",
-                                        relativize=False, check_origin=False)
-        except dns.exception.DNSException as exc:
+            records, _skipped = parse_bind(body.fields["file"], zone.name)
+        except BindError as exc:
             raise ApiError(400, 81045, f"Failed to parse zone file: {exc}") from None
         added = parsed_count = 0
-        for name, ttl, rdata in parsed.iterate_rdatas():
-            rtype = dns.rdatatype.to_text(rdata.rdtype)
-            if rtype not in RECORD_TYPES or (rtype == "NS" and name.to_text() == zone.name + "."):
+        for record in records:
+            if record.type not in RECORD_TYPES:
                 continue
             parsed_count += 1
-            fields = _fields_from_rdata(rtype, rdata)
-            fields.update(name=name.to_text().rstrip("."), type=rtype, ttl=ttl,
-                          proxied=proxied and rtype in PROXIABLE)
+            fields: dict[str, Any] = {
+                "name": record.name, "type": record.type, "content": record.content,
+                "ttl": record.ttl, "proxied": (proxied or record.proxied) and record.type in PROXIABLE,
+            }
+            if record.priority is not None:
+                fields["priority"] = record.priority
+            if record.data:
+                fields["data"] = record.data
+            if record.comment:
+                fields["comment"] = record.comment
             try:
                 self._create_record(zone, fields)
             except ApiError as err:
@@ -995,33 +999,6 @@ def _srv(content: str, data: dict[str, Any] | None,
     return data, f"{data['weight']} {data['port']} {data['target']}", priority
 
 
-def _fields_from_rdata(rtype: str, rdata: Any) -> dict[str, Any]:
-    if rtype == "MX":
-        return {"content": rdata.exchange.to_text().rstrip(".") or ".",
-                "priority": rdata.preference}
-    if rtype == "TXT":
-        return {"content": b"".join(rdata.strings).decode("utf-8", "replace")}
-    if rtype == "CAA":
-        return {"data": {"flags": rdata.flags, "tag": rdata.tag.decode(),
-                         "value": rdata.value.decode()}}
-    if rtype == "SRV":
-        return {"priority": rdata.priority, "data": {
-            "priority": rdata.priority, "weight": rdata.weight, "port": rdata.port,
-            "target": rdata.target.to_text().rstrip(".")}}
-    if rtype in ("CNAME", "NS", "PTR"):
-        return {"content": rdata.target.to_text().rstrip(".")}
-    return {"content": rdata.to_text()}
-
-
-def _txt_strings(text: str) -> str:
-    """TXT content as quoted character-strings of at most 255 bytes (RFC 1035)."""
-    raw = text.encode()
-    chunks = [raw[i:i + 255] for i in range(0, len(raw), 255)] or [b""]
-    out = []
-    for chunk in chunks:
-        escaped = chunk.decode("utf-8", "replace").replace("\\", "\\\\").replace('"', '\\"')
-        out.append(f'"{escaped}"')
-    return " ".join(out)
 
 
 def _bind_export(zone: FakeZone) -> str:
@@ -1044,32 +1021,10 @@ def _bind_export(zone: FakeZone) -> str:
     for rtype in sorted(by_type):
         lines += ["", f";; {rtype} Records"]
         for record in by_type[rtype]:
-            lines.append(_bind_line(record))
+            lines.append(bind_line(record_from_api(record)))
     return "\n".join(lines) + "\n"
 
 
-def _bind_line(record: dict[str, Any]) -> str:
-    rtype = record["type"]
-    content = record["content"]
-    if rtype == "TXT":
-        rdata = _txt_strings(content)
-    elif rtype in ("CNAME", "NS", "PTR"):
-        rdata = content + "."
-    elif rtype == "MX":
-        rdata = f"{record['priority']} {'' if content == '.' else content}."
-    elif rtype == "SRV":
-        rdata = f"{record['priority']} {content.rstrip('.')}."
-    else:
-        rdata = content
-    tags = []
-    if record["type"] in PROXIABLE:
-        tags.append(f"cf-proxied:{'true' if record['proxied'] else 'false'}")
-    comment = record.get("comment")
-    trailer = ""
-    if tags or comment:
-        trailer = " ;" + (f" {comment}" if comment else "") + (
-            f" cf_tags={','.join(tags)}" if tags else "")
-    return f"{record['name']}.\t{record['ttl']}\tIN\t{rtype}\t{rdata}{trailer}"
 
 
 def iter_records(fake: FakeCloudflare, zone_id: str) -> Iterator[dict[str, Any]]:
