@@ -68,8 +68,6 @@ DNSSEC_EDIT = "DNS:Edit"
 HEALTH_ALERT = "health_check_status_notification"
 _ENABLED = frozenset({"active", "pending"})
 """DNSSEC statuses that mean "signing is on" (pending = waiting for the DS record)."""
-FILES = ("records.zone", "records.json", "settings.json", "rulesets.json", "healthchecks.json",
-         "notification_policies.json", "ROLLBACK.md")
 
 
 class BackupError(Exception):

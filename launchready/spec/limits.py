@@ -1,7 +1,9 @@
 """Cloudflare plan limits, as data: validation reads this table, never hard-coded numbers.
 
 Source: cloudflare-docs plans/index.json and the rate-limiting availability partial
-(see shared/reference/cloudflare_iac.md, "Plan gating").
+(see shared/reference/cloudflare_iac.md, "Plan gating"). Single-redirect, transform and cache
+rule counts are not listed: the program writes at most two rules per such phase, under every
+plan's limit (10 on Free).
 """
 
 from __future__ import annotations
@@ -24,9 +26,6 @@ class PlanLimits:
     """Whether rate-limit expressions may match on the request method."""
     rate_limit_characteristics: frozenset[str]
     custom_rules: int
-    redirect_rules: int
-    transform_rules: int
-    cache_rules: int
     health_checks: int
     regex: bool
     """The ``matches`` operator in rule expressions (Business and up)."""
@@ -44,9 +43,6 @@ LIMITS: dict[Plan, PlanLimits] = {
         rate_limit_methods=False,
         rate_limit_characteristics=_PER_IP,
         custom_rules=5,
-        redirect_rules=10,
-        transform_rules=10,
-        cache_rules=10,
         health_checks=0,
         regex=False,
         extra_managed_rulesets=False,
@@ -58,9 +54,6 @@ LIMITS: dict[Plan, PlanLimits] = {
         rate_limit_methods=False,
         rate_limit_characteristics=_PER_IP,
         custom_rules=20,
-        redirect_rules=25,
-        transform_rules=25,
-        cache_rules=25,
         health_checks=10,
         regex=False,
         extra_managed_rulesets=True,
@@ -72,9 +65,6 @@ LIMITS: dict[Plan, PlanLimits] = {
         rate_limit_methods=True,
         rate_limit_characteristics=_PER_IP,
         custom_rules=100,
-        redirect_rules=50,
-        transform_rules=50,
-        cache_rules=50,
         health_checks=50,
         regex=True,
         extra_managed_rulesets=True,
@@ -91,20 +81,8 @@ LIMITS: dict[Plan, PlanLimits] = {
             'http.request.cookies["session"]',
         },
         custom_rules=1000,
-        redirect_rules=300,
-        transform_rules=300,
-        cache_rules=300,
         health_checks=1000,
         regex=True,
         extra_managed_rulesets=True,
     ),
 }
-
-
-def lowest_plan(predicate: object) -> Plan | None:
-    """The cheapest plan whose limits satisfy ``predicate`` (a callable on PlanLimits)."""
-    assert callable(predicate)
-    for plan in PLAN_ORDER:
-        if predicate(LIMITS[plan]):
-            return plan
-    return None
